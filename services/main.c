@@ -12,7 +12,9 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/router.h"
+#include "auth/auth.h"
 #include "system/system.h"
+#include "tenancy/tenancy.h"
 #include "version.h"
 
 typedef struct service {
@@ -24,6 +26,8 @@ typedef struct service {
 
 static const service_t services[] = {
     {system_routes, &system_routes_count, system_statements, &system_statements_count},
+    {auth_routes, &auth_routes_count, auth_statements, &auth_statements_count},
+    {tenancy_routes, &tenancy_routes_count, tenancy_statements, &tenancy_statements_count},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -92,7 +96,14 @@ static int cmd_serve(void) {
     for (size_t i = 0; i < NSERVICES; i++)
         if (services[i].stmts != NULL)
             db_pool_register(st.db, services[i].stmts, *services[i].nstmts);
+    static const db_stmt_t *const auth_stmt = &auth_session_statement;
+    db_pool_register(st.db, auth_stmt, 1);
+    if (auth_init(&cfg) != 0) {
+        fprintf(stderr, "isms-cluster: preparing password hashing failed\n");
+        return 1;
+    }
     st.http = http_server_new(st.loop, &cfg, router, st.db);
+    http_server_set_auth_statement(st.http, auth_stmt);
     int port = 0, r = http_server_listen(st.http, &port);
     if (r != 0) {
         fprintf(stderr, "isms-cluster: cannot listen on %s:%d: %s\n", cfg.http_host,
@@ -152,6 +163,8 @@ static int cmd_help(FILE *out) {
     fprintf(out, "usage: isms-cluster COMMAND\n\ncommands:\n"
                  "  serve      run the HTTP server (configuration from ISMS_* variables)\n"
                  "  migrate    apply pending database migrations (ISMS_ADMIN_DATABASE_URL)\n"
+                 "  admin      operator tasks: admin create-coordinator --organisation NAME "
+                 "--email EMAIL\n"
                  "  routes     print every HTTP route as METHOD PATH\n"
                  "  version    print the version\n"
                  "  help       print this text\n\nenvironment (serve):\n");
@@ -172,6 +185,8 @@ int main(int argc, char **argv) {
         return cmd_migrate();
     if (strcmp(cmd, "routes") == 0)
         return cmd_routes();
+    if (strcmp(cmd, "admin") == 0)
+        return auth_admin_command(argc, argv);
     if (strcmp(cmd, "version") == 0) {
         printf("isms-cluster %s\n", ISMS_VERSION);
         return 0;

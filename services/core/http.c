@@ -22,7 +22,7 @@ struct http_server {
     const config_t *cfg;
     router_t *router;
     db_pool_t *db;
-    http_auth_hook_t auth;
+    const db_stmt_t *auth_stmt;
     h2o_globalconf_t h2o_config;
     h2o_context_t h2o_ctx;
     h2o_accept_ctx_t accept_ctx;
@@ -45,6 +45,11 @@ typedef struct server_handler {
 typedef struct http_async {
     http_req_t *req;
     http_db_cb cb;
+    uv_work_t work;
+    http_work_fn work_fn;
+    http_work_done work_done;
+    void *data;
+    void (*free_data)(void *);
 } http_async_t;
 
 /* Per-request log fields copied at the start: h2o's strings may be gone when the request ends. */
@@ -190,7 +195,7 @@ void http_send_error_with(http_req_t *req, int status, const char *code, const c
         for (cJSON *c = extra->child; c != NULL; c = c->next)
             cJSON_AddItemReferenceToObject(err, c->string, c);
     }
-    req->error_code = code;
+    snprintf(req->error_code, sizeof(req->error_code), "%s", code);
     http_send_json(req, status, doc);
     cJSON_Delete(doc);
     cJSON_Delete(extra);
@@ -240,6 +245,8 @@ void http_send_db_error(http_req_t *req, const db_txn_t *txn) {
         log_int(&line, "statement", db_txn_failed_index(txn));
         log_emit(&line);
     }
+    if (e.status == 401 && req->h2o != NULL)
+        http_add_header(req, "WWW-Authenticate", "Bearer");
     if (e.status == 503 && req->h2o != NULL)
         h2o_add_header(&req->h2o->pool, &req->h2o->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                        H2O_STRLIT("1"));
@@ -276,6 +283,79 @@ void http_db_submit(http_req_t *req, db_txn_t *txn, http_db_cb cb) {
         db_txn_free(txn);
         http_send_db_status(req, st);
     }
+}
+
+static void on_work(uv_work_t *w) {
+    http_async_t *a = w->data;
+    a->work_fn(a->data);
+}
+
+static void on_work_done(uv_work_t *w, int status) {
+    http_async_t *a = w->data;
+    http_req_t *req = a->req;
+    if (req != NULL) {
+        req->pending = NULL;
+        if (status == 0)
+            a->work_done(req, a->data);
+        else
+            http_send_error(req, 500, "internal", "the request could not be completed");
+    }
+    a->free_data(a->data);
+    free(a);
+}
+
+int http_queue_work(http_req_t *req, http_work_fn work, http_work_done done, void *data,
+                    void (*free_data)(void *)) {
+    http_async_t *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        goto fail;
+    a->req = req;
+    a->work_fn = work;
+    a->work_done = done;
+    a->data = data;
+    a->free_data = free_data;
+    a->work.data = a;
+    if (uv_queue_work(req->server->loop, &a->work, on_work, on_work_done) != 0)
+        goto fail;
+    req->pending = a;
+    return 0;
+fail:
+    free(a);
+    free_data(data);
+    http_send_error(req, 500, "internal", "the request could not be scheduled");
+    return -1;
+}
+
+db_txn_t *http_txn_new(http_req_t *req) {
+    db_txn_t *txn = db_txn_new();
+    if (txn == NULL)
+        return NULL;
+    if (db_txn_setting(txn, "app.request_id", req->request_id) != 0)
+        goto fail;
+    if (req->match.route != NULL && (req->match.route->flags & ROUTE_AUTH)) {
+        const char *params[] = {req->token_hash};
+        if (db_txn_add(txn, req->server->auth_stmt, params) < 0)
+            goto fail;
+    }
+    return txn;
+fail:
+    db_txn_free(txn);
+    return NULL;
+}
+
+const char *http_client_addr(const http_req_t *req, char *buf, size_t buflen) {
+    struct sockaddr_storage sa;
+    buf[0] = '\0';
+    if (req->h2o == NULL || req->h2o->conn->callbacks->get_peername == NULL)
+        return buf;
+    socklen_t len = req->h2o->conn->callbacks->get_peername(req->h2o->conn, (struct sockaddr *)&sa);
+    if (len == 0)
+        return buf;
+    if (sa.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, buf, (socklen_t)buflen);
+    else if (sa.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, buf, (socklen_t)buflen);
+    return buf;
 }
 
 /* ---- request accessors ----------------------------------------------------------------------- */
@@ -360,7 +440,7 @@ static void log_access(req_slot_t *slot, uint64_t end_ns) {
     log_str(&line, "path", slot->log.path);
     log_int(&line, "status", status);
     log_double(&line, "duration_ms", (double)(end_ns - req->start_ns) / 1e6);
-    if (req->error_code != NULL)
+    if (req->error_code[0] != '\0')
         log_str(&line, "error", req->error_code);
     if (slot->log.status == 0)
         log_str(&line, "error", "client_closed");
@@ -415,13 +495,14 @@ static int check_body(http_req_t *req) {
         }
         return 0;
     }
-    if (!(flags & (ROUTE_JSON_BODY | ROUTE_OPTIONAL_BODY))) {
-        http_send_error(req, 400, "invalid_body", "this request takes no body");
-        return -1;
-    }
+    /* The media type first: the contract refuses any body that is not JSON with 415. */
     if (!content_type_is_json(h)) {
         http_send_error(req, 415, "unsupported_media_type",
                         "send the body as JSON with Content-Type: application/json");
+        return -1;
+    }
+    if (!(flags & (ROUTE_JSON_BODY | ROUTE_OPTIONAL_BODY))) {
+        http_send_error(req, 400, "invalid_body", "this request takes no body");
         return -1;
     }
     char detail[160];
@@ -461,13 +542,6 @@ static const char *bearer_token(http_req_t *req, char *buf, size_t buflen) {
     return token;
 }
 
-void http_continue(http_req_t *req) {
-    if (req->h2o == NULL || req->answered)
-        return;
-    if (req->match.route->handler(req) != 0 && !req->answered)
-        http_send_error(req, 500, "internal", "the request could not be handled");
-}
-
 static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     http_server_t *server = ((server_handler_t *)self)->server;
     req_slot_t *slot = h2o_mem_alloc_shared(&h->pool, sizeof(*slot), on_req_dispose);
@@ -499,7 +573,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
         cJSON_AddStringToObject(err, "code", "method_not_allowed");
         cJSON_AddStringToObject(err, "message", "this path does not accept that method");
         char *text = cJSON_PrintUnformatted(doc);
-        req->error_code = "method_not_allowed";
+        snprintf(req->error_code, sizeof(req->error_code), "method_not_allowed");
         http_send_body(req, 405, "application/json", text, strlen(text), allow);
         cJSON_free(text);
         cJSON_Delete(doc);
@@ -513,16 +587,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     if (req->match.route->flags & ROUTE_AUTH) {
         char buf[300];
         const char *token = bearer_token(req, buf, sizeof(buf));
-        if (token == NULL || server->auth == NULL) {
+        if (token == NULL || server->auth_stmt == NULL) {
             http_add_header(req, "WWW-Authenticate", "Bearer");
             http_send_error(req, 401, "unauthenticated",
                             "send a valid session token as Authorization: Bearer <token>");
             return 0;
         }
-        server->auth(req, token);
-        return 0;
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
+        sodium_bin2hex(req->token_hash, sizeof(req->token_hash), digest, sizeof(digest));
     }
-    http_continue(req);
+    if (req->match.route->handler(req) != 0 && !req->answered)
+        http_send_error(req, 500, "internal", "the request could not be handled");
     return 0;
 }
 
@@ -618,8 +694,8 @@ http_server_t *http_server_new(uv_loop_t *loop, const config_t *cfg, router_t *r
     return server;
 }
 
-void http_server_set_auth(http_server_t *server, http_auth_hook_t hook) {
-    server->auth = hook;
+void http_server_set_auth_statement(http_server_t *server, const db_stmt_t *stmt) {
+    server->auth_stmt = stmt;
 }
 
 db_pool_t *http_server_db(const http_server_t *server) {

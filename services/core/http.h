@@ -13,14 +13,6 @@
 
 typedef struct http_server http_server_t;
 
-/** Who is making the request, once the route's authentication has run. Strings are "" when
- * unset. Filled from the session row by the auth service. */
-typedef struct http_identity {
-    char user_id[37];
-    char organisation_id[37];
-    char session_id[37];
-} http_identity_t;
-
 /** One request. Allocated from the h2o request pool; it is disposed with the request, so a
  * database callback must go through http_db_submit, which learns when the client has gone. */
 typedef struct http_req {
@@ -29,9 +21,10 @@ typedef struct http_req {
     route_match_t match;
     cJSON *body; /* parsed body (ROUTE_JSON_BODY), freed with the request */
     char request_id[130];
-    char client_addr[64];
-    http_identity_t identity;
-    const char *error_code; /* code of the error answer sent, for the access log */
+    char token_hash[65];    /* SHA-256 (hex) of the bearer token, for ROUTE_AUTH routes */
+    int result_index;       /* statement whose result answers the request (handler's choice) */
+    void *handler_data;     /* handler state between steps; from the request pool */
+    char error_code[65];    /* code of the error answer sent, for the access log */
     uint64_t start_ns;
     struct http_async *pending;
     int answered;
@@ -41,17 +34,21 @@ typedef struct http_req {
  * freed by the pool after the callback returns. */
 typedef void (*http_db_cb)(http_req_t *req, db_txn_t *txn);
 
-/** A hook that runs before a ROUTE_AUTH route's handler: it receives the bearer token (already
- * checked for shape) and must either call http_continue(req) or answer the request itself. */
-typedef void (*http_auth_hook_t)(http_req_t *req, const char *token);
+/** Work for a libuv worker thread (no h2o, no loop access), and its completion on the loop, which
+ * runs only while the client is still there. `data` is freed by the `free_data` given to
+ * http_queue_work whether or not `done` runs. */
+typedef void (*http_work_fn)(void *data);
+typedef void (*http_work_done)(http_req_t *req, void *data);
 
 /** Creates the server on `loop` with `router` (borrowed) and `db` (borrowed). */
 http_server_t *http_server_new(uv_loop_t *loop, const config_t *cfg, router_t *router,
                                db_pool_t *db);
 /** Binds and listens; on success writes the bound port to *port (useful when configured as 0). */
 int http_server_listen(http_server_t *server, int *port);
-/** Installs the authentication hook used by ROUTE_AUTH routes. */
-void http_server_set_auth(http_server_t *server, http_auth_hook_t hook);
+/** Sets the statement that authenticates ROUTE_AUTH requests: it takes the token's SHA-256 (hex)
+ * and must establish the transaction's identity or raise IC401. It runs first in the request's
+ * transaction, so authentication costs no extra round trip. */
+void http_server_set_auth_statement(http_server_t *server, const db_stmt_t *stmt);
 /** Stops accepting, asks clients to close, waits for in-flight requests (at most the configured
  * timeout), then calls `on_drained`. */
 void http_server_shutdown(http_server_t *server, void (*on_drained)(void *arg), void *arg);
@@ -60,8 +57,17 @@ void http_server_free(http_server_t *server);
 db_pool_t *http_server_db(const http_server_t *server);
 const config_t *http_server_config(const http_server_t *server);
 
-/** Runs the route's handler after the authentication hook accepted the request. */
-void http_continue(http_req_t *req);
+/** Creates the request's transaction: app.request_id is set and, for ROUTE_AUTH routes, the
+ * authentication statement comes first (so the handler's statements run as the caller). */
+db_txn_t *http_txn_new(http_req_t *req);
+
+/** Runs `work` on a worker thread, then `done` on the loop if the client is still there. Returns
+ * 0, or -1 (the request is answered with 500 and `data` freed). */
+int http_queue_work(http_req_t *req, http_work_fn work, http_work_done done, void *data,
+                    void (*free_data)(void *));
+
+/** The client's address as text ("" when unknown). */
+const char *http_client_addr(const http_req_t *req, char *buf, size_t buflen);
 
 /** Sends a JSON document (serialised here; `doc` stays the caller's). */
 void http_send_json(http_req_t *req, int status, const cJSON *doc);

@@ -46,12 +46,17 @@ int utf8_valid(const char *buf, size_t len) {
     return 1;
 }
 
-/* Measures nesting without recursion, skipping brackets inside strings. */
-static int depth_exceeds(const char *buf, size_t len, int max) {
+/* Measures nesting without recursion, skipping brackets inside strings, and refuses what cJSON lets
+ * through in strings: raw control characters (RFC 8259 requires them escaped) and NUL, raw or as
+ * \u0000, which would silently cut the string short. Sets `*at` to the offending byte. */
+static json_status_t prescan(const char *buf, size_t len, int max, size_t *at) {
     int depth = 0, in_string = 0;
     for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
+        unsigned char c = (unsigned char)buf[i];
+        *at = i;
         if (in_string) {
+            if (c < 0x20 || (c == '\\' && len - i > 5 && memcmp(buf + i + 1, "u0000", 5) == 0))
+                return JSON_EINVALID;
             if (c == '\\')
                 i++;
             else if (c == '"')
@@ -60,12 +65,12 @@ static int depth_exceeds(const char *buf, size_t len, int max) {
             in_string = 1;
         } else if (c == '{' || c == '[') {
             if (++depth > max)
-                return 1;
+                return JSON_EDEPTH;
         } else if (c == '}' || c == ']') {
             depth--;
         }
     }
-    return 0;
+    return JSON_OK;
 }
 
 static int cmp_names(const void *a, const void *b) {
@@ -115,14 +120,20 @@ json_status_t json_parse_strict(const char *buf, size_t len, cJSON **out, char *
     *out = NULL;
     if (!utf8_valid(buf, len))
         return JSON_EUTF8;
-    if (depth_exceeds(buf, len, JSON_MAX_DEPTH)) {
+    size_t at = 0;
+    json_status_t scan = prescan(buf, len, JSON_MAX_DEPTH, &at);
+    if (scan == JSON_EDEPTH) {
         snprintf(detail, detail_len, "nesting deeper than %d levels", JSON_MAX_DEPTH);
         return JSON_EDEPTH;
+    }
+    if (scan != JSON_OK) {
+        snprintf(detail, detail_len, "control character or NUL in a string at byte %zu", at);
+        return JSON_EINVALID;
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     if (root == NULL) {
-        size_t at = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
+        at = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
         snprintf(detail, detail_len, "syntax error at byte %zu", at);
         return JSON_EINVALID;
     }
@@ -190,7 +201,9 @@ int json_get_int(const cJSON *obj, const char *name, int required, long min, lon
     if (found <= 0)
         return found;
     double d = cJSON_IsNumber(item) ? item->valuedouble : 0;
-    if (!cJSON_IsNumber(item) || d != (double)(long)d || d < (double)min || d > (double)max)
+    /* The range checks come first: converting a double outside long's range (1e300) is undefined. */
+    if (!cJSON_IsNumber(item) || !(d >= (double)min && d <= (double)max) || d >= 0x1p63 ||
+        d < -0x1p63 || d != (double)(long)d)
         return field_error(err, name, "%s must be a whole number from %ld to %ld", name, min,
                            max);
     *out = (long)d;
@@ -212,8 +225,10 @@ int json_get_bool(const cJSON *obj, const char *name, int required, int *out,
 int json_get_enum(const cJSON *obj, const char *name, int required, const char *const *allowed,
                   const char **out, json_field_error_t *err) {
     const char *value = NULL;
-    if (json_get_string(obj, name, required, 0, 64, &value, err) != 0 || value == NULL)
-        return value == NULL && !required ? 0 : -1;
+    if (json_get_string(obj, name, required, 0, 64, &value, err) != 0)
+        return -1;
+    if (value == NULL)
+        return 0;
     char list[160] = "";
     size_t used = 0;
     for (const char *const *a = allowed; *a != NULL; a++) {

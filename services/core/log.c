@@ -2,6 +2,7 @@
  * single write(2) so that lines from several processes sharing stderr do not interleave. */
 #include "core/log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 
 static log_level_t min_level = LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+/* A truncated line ends with this marker; room for it and the closing "}\n" is always kept free. */
+static const char truncated_mark[] = ",\"truncated\":true";
+#define LOG_RESERVED (sizeof(truncated_mark) - 1 + 2)
 
 void log_set_level(log_level_t level) {
     min_level = level;
@@ -67,13 +72,18 @@ long json_escape_into(char *out, size_t cap, const char *s, size_t len) {
 }
 
 static void append_raw(log_line_t *line, const char *s, size_t n) {
-    /* Keep two bytes for the closing "}\n". */
-    if (line->truncated || line->len + n > sizeof(line->buf) - 2) {
+    if (line->truncated || line->len + n > sizeof(line->buf) - LOG_RESERVED) {
         line->truncated = 1;
         return;
     }
     memcpy(line->buf + line->len, s, n);
     line->len += n;
+}
+
+/* A field that did not fit is removed whole, so the line stays valid JSON up to `len`. */
+static void field_end(log_line_t *line, size_t start) {
+    if (line->truncated)
+        line->len = start;
 }
 
 static void append_key(log_line_t *line, const char *key) {
@@ -83,17 +93,22 @@ static void append_key(log_line_t *line, const char *key) {
 }
 
 void log_strn(log_line_t *line, const char *key, const char *value, size_t len) {
+    size_t start = line->len;
     append_key(line, key);
     append_raw(line, "\"", 1);
+    /* Leave room for the closing quote. */
+    size_t room = sizeof(line->buf) - LOG_RESERVED - 1;
     if (!line->truncated) {
-        long n = json_escape_into(line->buf + line->len, sizeof(line->buf) - 3 - line->len, value,
-                                  len);
+        long n = line->len <= room ? json_escape_into(line->buf + line->len, room - line->len,
+                                                      value, len)
+                                   : -1;
         if (n < 0)
             line->truncated = 1;
         else
             line->len += (size_t)n;
     }
     append_raw(line, "\"", 1);
+    field_end(line, start);
 }
 
 void log_str(log_line_t *line, const char *key, const char *value) {
@@ -105,15 +120,26 @@ void log_str(log_line_t *line, const char *key, const char *value) {
 void log_int(log_line_t *line, const char *key, int64_t value) {
     char num[24];
     int n = snprintf(num, sizeof(num), "%lld", (long long)value);
+    size_t start = line->len;
     append_key(line, key);
     append_raw(line, num, (size_t)n);
+    field_end(line, start);
 }
 
 void log_double(log_line_t *line, const char *key, double value) {
     char num[32];
-    int n = snprintf(num, sizeof(num), "%.3f", value);
+    int n;
+    /* JSON has no NaN or infinity, and "%.3f" of a huge value does not fit in `num`. */
+    if (!isfinite(value))
+        n = snprintf(num, sizeof(num), "null");
+    else if (fabs(value) < 1e15)
+        n = snprintf(num, sizeof(num), "%.3f", value);
+    else
+        n = snprintf(num, sizeof(num), "%.6e", value);
+    size_t start = line->len;
     append_key(line, key);
     append_raw(line, num, (size_t)n);
+    field_end(line, start);
 }
 
 void log_begin(log_line_t *line, log_level_t level, const char *msg) {
@@ -136,11 +162,10 @@ void log_begin(log_line_t *line, log_level_t level, const char *msg) {
 
 void log_emit(log_line_t *line) {
     if (line->truncated) {
-        /* A truncated line is still valid JSON: drop the partial field and say so. */
-        char *comma = memrchr(line->buf, ',', line->len);
-        line->len = comma != NULL ? (size_t)(comma - line->buf) : line->len;
+        /* The field that did not fit is already gone and its room was kept: say so. */
+        memcpy(line->buf + line->len, truncated_mark, sizeof(truncated_mark) - 1);
+        line->len += sizeof(truncated_mark) - 1;
         line->truncated = 0;
-        append_raw(line, ",\"truncated\":true", 17);
     }
     line->buf[line->len++] = '}';
     line->buf[line->len++] = '\n';

@@ -25,6 +25,7 @@ typedef struct route {
     const char *pattern; /* "/v1/clusters/{id}" */
     route_handler_t handler;
     int flags;
+    const void *data; /* handler-specific description, e.g. an api_op_t */
 } route_t;
 
 typedef struct route_param {

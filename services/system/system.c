@@ -47,14 +47,17 @@ static int get_meta(http_req_t *req) {
     if (txn == NULL)
         return -1;
     db_txn_read_only(txn);
-    db_txn_add(txn, &system_statements[0], params);
+    if (db_txn_add(txn, &system_statements[0], params) < 0) {
+        db_txn_free(txn);
+        return -1;
+    }
     http_db_submit(req, txn, meta_done);
     return 0;
 }
 
 const route_t system_routes[] = {
-    {"GET", "/healthz", get_healthz, ROUTE_PUBLIC},
-    {"GET", "/readyz", get_readyz, ROUTE_PUBLIC},
-    {"GET", "/v1/meta", get_meta, ROUTE_PUBLIC},
+    {"GET", "/healthz", get_healthz, ROUTE_PUBLIC, NULL},
+    {"GET", "/readyz", get_readyz, ROUTE_PUBLIC, NULL},
+    {"GET", "/v1/meta", get_meta, ROUTE_PUBLIC, NULL},
 };
 const size_t system_routes_count = sizeof(system_routes) / sizeof(system_routes[0]);
