@@ -379,7 +379,8 @@ BEGIN
 END $$;
 
 -- First step of a login: the stored hash for an e-mail (NULL when unknown or disabled) and whether
--- the account or the client address is throttled (seconds to wait, 0 when not).
+-- the account (p_max failures per window) or the client address (4 * p_max) is throttled (seconds
+-- to wait, 0 when not).
 CREATE FUNCTION auth_login_lookup(p_email text, p_addr text, p_max integer, p_window integer)
     RETURNS json LANGUAGE plpgsql SECURITY DEFINER SET search_path = isms, pg_temp AS $$
 DECLARE
@@ -392,9 +393,10 @@ BEGIN
         SELECT at FROM login_failures WHERE email = lower(p_email) AND at > v_since
         ORDER BY at DESC LIMIT p_max) f HAVING count(*) >= p_max;
     IF v_oldest IS NULL THEN
+        -- An address is shared by everyone behind one NAT: it gets four times the allowance.
         SELECT min(at) INTO v_oldest FROM (
             SELECT at FROM login_failures WHERE client_addr = p_addr AND at > v_since
-            ORDER BY at DESC LIMIT p_max) f HAVING count(*) >= p_max;
+            ORDER BY at DESC LIMIT 4 * p_max) f HAVING count(*) >= 4 * p_max;
     END IF;
     IF v_oldest IS NOT NULL THEN
         v_wait := greatest(1, ceil(extract(epoch FROM v_oldest + make_interval(secs => p_window) - now()))::integer);

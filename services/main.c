@@ -106,8 +106,8 @@ static int cmd_serve(void) {
     http_server_set_auth_statement(st.http, auth_stmt);
     int port = 0, r = http_server_listen(st.http, &port);
     if (r != 0) {
-        fprintf(stderr, "isms-cluster: cannot listen on %s:%d: %s\n", cfg.http_host,
-                cfg.http_port, uv_strerror(r));
+        fprintf(stderr, "isms-cluster: cannot listen on %s:%d: %s\n", cfg.http_host, cfg.http_port,
+                uv_strerror(r));
         return 1;
     }
     db_pool_start(st.db);
@@ -135,8 +135,9 @@ static int cmd_migrate(void) {
     const char *admin = getenv("ISMS_ADMIN_DATABASE_URL");
     const char *dir = getenv("ISMS_MIGRATIONS_DIR");
     if (admin == NULL || admin[0] == '\0') {
-        fprintf(stderr, "isms-cluster migrate: set ISMS_ADMIN_DATABASE_URL to a superuser "
-                        "connection string, e.g. \"host=/run/postgresql dbname=isms user=postgres\"\n");
+        fprintf(stderr,
+                "isms-cluster migrate: set ISMS_ADMIN_DATABASE_URL to a superuser "
+                "connection string, e.g. \"host=/run/postgresql dbname=isms user=postgres\"\n");
         return 2;
     }
     return migrate_run(admin, dir != NULL && dir[0] ? dir : ISMS_DEFAULT_MIGRATIONS_DIR,

@@ -20,8 +20,8 @@ enum { S_LOOKUP, S_FAILED, S_SUCCEEDED, S_LOGOUT, S_OWN_HASH, S_SET_OWN, S_ACCEP
 const db_stmt_t auth_statements[] = {
     [S_LOOKUP] = {"auth_login_lookup", "SELECT isms.auth_login_lookup($1, $2, $3, $4)", 4},
     [S_FAILED] = {"auth_login_failed", "SELECT isms.auth_login_failed($1, $2)", 2},
-    [S_SUCCEEDED] = {"auth_login_succeeded",
-                     "SELECT isms.auth_login_succeeded($1, $2, $3, $4, $5)", 5},
+    [S_SUCCEEDED] = {"auth_login_succeeded", "SELECT isms.auth_login_succeeded($1, $2, $3, $4, $5)",
+                     5},
     [S_LOGOUT] = {"auth_logout", "SELECT isms.auth_logout()", 0},
     [S_OWN_HASH] = {"auth_own_password_hash", "SELECT isms.auth_own_password_hash()", 0},
     [S_SET_OWN] = {"auth_set_own_password", "SELECT isms.auth_set_own_password($1)", 1},
@@ -168,8 +168,7 @@ static void login_recorded(http_req_t *req, db_txn_t *txn) {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "token", w->token);
     cJSON_AddStringToObject(doc, "token_type", "Bearer");
-    cJSON_AddItemToObject(doc, "expires_at",
-                          cJSON_DetachItemFromObject(session, "expires_at"));
+    cJSON_AddItemToObject(doc, "expires_at", cJSON_DetachItemFromObject(session, "expires_at"));
     cJSON_AddItemToObject(doc, "user_id", cJSON_DetachItemFromObject(session, "user_id"));
     http_send_json(req, 200, doc);
     cJSON_Delete(doc);

@@ -127,8 +127,7 @@ static int read_query(http_req_t *req, const api_field_t *f, char *slot, const c
     if (http_query(req, f->name, slot, SCRATCH_LEN) == NULL) {
         if (f->required) {
             snprintf(err->field, sizeof(err->field), "%s", f->name);
-            snprintf(err->message, sizeof(err->message), "query parameter %s is required",
-                     f->name);
+            snprintf(err->message, sizeof(err->message), "query parameter %s is required", f->name);
             return -1;
         }
         return 0;
@@ -218,8 +217,7 @@ static void values_free(api_values_t *v) {
 
 /* Collects every value of `op` (with `extra` after the body fields); returns 0, or -1 after
  * answering. */
-static int collect(http_req_t *req, const api_op_t *op, const char *const *extra,
-                   api_values_t *v) {
+static int collect(http_req_t *req, const api_op_t *op, const char *const *extra, api_values_t *v) {
     json_field_error_t err = {{0}, {0}};
     for (const char *const *p = op->path; p != NULL && *p != NULL; p++, v->n++) {
         if (http_param(req, *p, v->slots[v->n], SCRATCH_LEN) == NULL ||

@@ -31,19 +31,22 @@ typedef struct api_field {
 } api_field_t;
 
 /** One endpoint. The statement's parameters are, in order: the path parameters, the query
- * fields, the body fields, any extra values the handler adds, then `constants`. Absent optional values are SQL NULL. */
+ * fields, the body fields, any extra values the handler adds, then `constants`. Absent optional
+ * values are SQL NULL. */
 typedef struct api_op {
     const db_stmt_t *stmt;
-    const char *const *path;   /* UUID path parameter names; NULL-terminated, may be NULL */
-    const api_field_t *query;  /* may be NULL */
-    const api_field_t *body;   /* may be NULL */
+    const char *const *path;      /* UUID path parameter names; NULL-terminated, may be NULL */
+    const api_field_t *query;     /* may be NULL */
+    const api_field_t *body;      /* may be NULL */
     const char *const *constants; /* fixed trailing parameters; NULL-terminated, may be NULL */
-    int status;                /* 200 or 201; 204 sends no body */
+    int status;                   /* 200 or 201; 204 sends no body */
 } api_op_t;
 
 /** A field list entry for pagination: limit (1-200) and cursor. */
 #define API_PAGINATION                                                                             \
-    {"limit", API_INT, 0, 1, 200, NULL}, { "cursor", API_CURSOR, 0, 0, 0, NULL }
+    {"limit", API_INT, 0, 1, 200, NULL}, {                                                         \
+        "cursor", API_CURSOR, 0, 0, 0, NULL                                                        \
+    }
 
 /** Route handler for routes whose `data` is an api_op_t. */
 int api_handle(http_req_t *req);

@@ -19,7 +19,8 @@ const config_var_t config_vars[] = {
     {"ISMS_SHUTDOWN_TIMEOUT_MS", "10000", "drain time for in-flight requests, 0-600000"},
     {"ISMS_TOKEN_TTL", "43200", "absolute session lifetime in seconds, 60-2592000"},
     {"ISMS_TOKEN_IDLE", "3600", "idle session lifetime in seconds, 60-2592000"},
-    {"ISMS_LOGIN_MAX_FAILURES", "5", "failed logins per account or address per window, 1-1000"},
+    {"ISMS_LOGIN_MAX_FAILURES", "5",
+     "failed logins per account per window (per address: 4x), 1-1000"},
     {"ISMS_LOGIN_WINDOW", "900", "window for counting failed logins, seconds, 1-86400"},
     {NULL, NULL, NULL},
 };

@@ -424,8 +424,8 @@ static int conn_send_txn(db_conn_t *c, db_txn_t *txn) {
     }
     for (int i = 0; i < txn->nstmts; i++) {
         txn_stmt_t *s = &txn->stmts[i];
-        if (PQsendQueryPrepared(pg, s->stmt->name, s->stmt->nparams,
-                                (const char *const *)s->params, NULL, NULL, 0) != 1)
+        if (PQsendQueryPrepared(pg, s->stmt->name, s->stmt->nparams, (const char *const *)s->params,
+                                NULL, NULL, 0) != 1)
             return -1;
         c->expected++;
     }

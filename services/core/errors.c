@@ -37,7 +37,8 @@ static const struct {
     {"22", {400, "invalid_value", "a value in the request is malformed or out of range"}},
 };
 
-http_error_t http_error_for_sqlstate(const char *sqlstate, const char *primary, const char *detail) {
+http_error_t http_error_for_sqlstate(const char *sqlstate, const char *primary,
+                                     const char *detail) {
     static const http_error_t internal = {500, "internal",
                                           "an internal error occurred; quote the request id"};
     if (sqlstate == NULL || strlen(sqlstate) != 5)

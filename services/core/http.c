@@ -72,26 +72,46 @@ static uint64_t now_ns(void) {
 
 static const char *reason_for(int status) {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : "Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 428:
+        return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 400 ? "OK" : "Error";
     }
 }
 
@@ -161,8 +181,8 @@ void http_send_body(http_req_t *req, int status, const char *content_type, const
                    strlen(content_type));
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
                           req->request_id, strlen(req->request_id));
-    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-content-type-options"), 0,
-                          NULL, H2O_STRLIT("nosniff"));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
+                          H2O_STRLIT("nosniff"));
     if (h2o_find_header(&h->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                        H2O_STRLIT("no-store"));
@@ -677,8 +697,8 @@ http_server_t *http_server_new(uv_loop_t *loop, const config_t *cfg, router_t *r
     h2o_config_init(&server->h2o_config);
     server->h2o_config.max_request_entity_size = cfg->body_limit;
     server->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("isms-cluster"));
-    h2o_hostconf_t *host = h2o_config_register_host(
-        &server->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&server->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     server_handler_t *handler = (server_handler_t *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = on_req;

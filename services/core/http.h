@@ -21,10 +21,10 @@ typedef struct http_req {
     route_match_t match;
     cJSON *body; /* parsed body (ROUTE_JSON_BODY), freed with the request */
     char request_id[130];
-    char token_hash[65];    /* SHA-256 (hex) of the bearer token, for ROUTE_AUTH routes */
-    int result_index;       /* statement whose result answers the request (handler's choice) */
-    void *handler_data;     /* handler state between steps; from the request pool */
-    char error_code[65];    /* code of the error answer sent, for the access log */
+    char token_hash[65]; /* SHA-256 (hex) of the bearer token, for ROUTE_AUTH routes */
+    int result_index;    /* statement whose result answers the request (handler's choice) */
+    void *handler_data;  /* handler state between steps; from the request pool */
+    char error_code[65]; /* code of the error answer sent, for the access log */
     uint64_t start_ns;
     struct http_async *pending;
     int answered;
@@ -97,7 +97,8 @@ void http_db_submit(http_req_t *req, db_txn_t *txn, http_db_cb cb);
 
 /** The route parameter `name` copied into `buf`, or NULL. */
 const char *http_param(const http_req_t *req, const char *name, char *buf, size_t buflen);
-/** The value of query parameter `name`, percent-decoded into `buf`; NULL when absent or too long. */
+/** The value of query parameter `name`, percent-decoded into `buf`; NULL when absent or too long.
+ */
 const char *http_query(const http_req_t *req, const char *name, char *buf, size_t buflen);
 /** The value of request header `name` (lower case) as a NUL-terminated copy, or NULL. */
 const char *http_header(const http_req_t *req, const char *name, char *buf, size_t buflen);

@@ -155,9 +155,8 @@ json_status_t json_parse_strict(const char *buf, size_t len, cJSON **out, char *
     return JSON_OK;
 }
 
-__attribute__((format(printf, 3, 4))) static int field_error(json_field_error_t *err,
-                                                             const char *name, const char *fmt,
-                                                             ...) {
+__attribute__((format(printf, 3, 4))) static int
+field_error(json_field_error_t *err, const char *name, const char *fmt, ...) {
     va_list ap;
     snprintf(err->field, sizeof(err->field), "%.63s", name);
     va_start(ap, fmt);
@@ -166,7 +165,8 @@ __attribute__((format(printf, 3, 4))) static int field_error(json_field_error_t 
     return -1;
 }
 
-/* Looks a member up; returns 1 when present and not null, 0 when absent/null (error if required). */
+/* Looks a member up; returns 1 when present and not null, 0 when absent/null (error if required).
+ */
 static int lookup(const cJSON *obj, const char *name, int required, const cJSON **item,
                   json_field_error_t *err) {
     *item = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -188,8 +188,8 @@ int json_get_string(const cJSON *obj, const char *name, int required, size_t min
         return field_error(err, name, "%s must be a string", name);
     size_t n = strlen(item->valuestring);
     if (n < min_len || n > max_len)
-        return field_error(err, name, "%s must be %zu to %zu characters long", name,
-                           min_len, max_len);
+        return field_error(err, name, "%s must be %zu to %zu characters long", name, min_len,
+                           max_len);
     *out = item->valuestring;
     return 0;
 }
@@ -201,11 +201,11 @@ int json_get_int(const cJSON *obj, const char *name, int required, long min, lon
     if (found <= 0)
         return found;
     double d = cJSON_IsNumber(item) ? item->valuedouble : 0;
-    /* The range checks come first: converting a double outside long's range (1e300) is undefined. */
+    /* The range checks come first: converting a double outside long's range (1e300) is undefined.
+     */
     if (!cJSON_IsNumber(item) || !(d >= (double)min && d <= (double)max) || d >= 0x1p63 ||
         d < -0x1p63 || d != (double)(long)d)
-        return field_error(err, name, "%s must be a whole number from %ld to %ld", name, min,
-                           max);
+        return field_error(err, name, "%s must be a whole number from %ld to %ld", name, min, max);
     *out = (long)d;
     return 0;
 }

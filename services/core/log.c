@@ -42,11 +42,21 @@ long json_escape_into(char *out, size_t cap, const char *s, size_t len) {
         const char *esc = NULL;
         char tmp[7];
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default:
             if (c < 0x20) {
                 memcpy(tmp, "\\u00", 4);
@@ -99,9 +109,9 @@ void log_strn(log_line_t *line, const char *key, const char *value, size_t len) 
     /* Leave room for the closing quote. */
     size_t room = sizeof(line->buf) - LOG_RESERVED - 1;
     if (!line->truncated) {
-        long n = line->len <= room ? json_escape_into(line->buf + line->len, room - line->len,
-                                                      value, len)
-                                   : -1;
+        long n = line->len <= room
+                     ? json_escape_into(line->buf + line->len, room - line->len, value, len)
+                     : -1;
         if (n < 0)
             line->truncated = 1;
         else

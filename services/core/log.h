@@ -1,4 +1,5 @@
-/* Structured logging: one JSON object per line on stderr, built field by field without allocation. */
+/* Structured logging: one JSON object per line on stderr, built field by field without allocation.
+ */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>

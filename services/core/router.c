@@ -63,9 +63,8 @@ static int same_shape(const compiled_t *a, const compiled_t *b) {
     for (size_t i = 0; i < a->nsegs; i++) {
         if (a->segs[i].is_param != b->segs[i].is_param)
             return 0;
-        if (!a->segs[i].is_param &&
-            (a->segs[i].len != b->segs[i].len ||
-             memcmp(a->segs[i].text, b->segs[i].text, a->segs[i].len) != 0))
+        if (!a->segs[i].is_param && (a->segs[i].len != b->segs[i].len ||
+                                     memcmp(a->segs[i].text, b->segs[i].text, a->segs[i].len) != 0))
             return 0;
     }
     return 1;
@@ -74,7 +73,8 @@ static int same_shape(const compiled_t *a, const compiled_t *b) {
 int router_add(router_t *router, const route_t *routes, size_t n) {
     for (size_t r = 0; r < n; r++) {
         compiled_t c = {.route = &routes[r]};
-        int nsegs = split(routes[r].pattern, strlen(routes[r].pattern), c.segs, ROUTER_MAX_SEGMENTS);
+        int nsegs =
+            split(routes[r].pattern, strlen(routes[r].pattern), c.segs, ROUTER_MAX_SEGMENTS);
         if (nsegs < 0)
             return -1;
         c.nsegs = (size_t)nsegs;

@@ -118,8 +118,9 @@ static int check_applied(PGconn *pg, const migration_t *m) {
     char version[16];
     snprintf(version, sizeof(version), "%d", m->version);
     const char *params[] = {version};
-    PGresult *r = PQexecParams(pg, "SELECT checksum FROM public.schema_migrations WHERE version = $1",
-                               1, NULL, params, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(pg, "SELECT checksum FROM public.schema_migrations WHERE version = $1", 1,
+                     NULL, params, NULL, NULL, 0);
     int rc;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "migrate: reading schema_migrations failed: %s", PQerrorMessage(pg));

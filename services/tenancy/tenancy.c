@@ -9,43 +9,77 @@
 #include "core/api.h"
 
 enum {
-    S_ORG_CREATE, S_ORG_LIST, S_ORG_GET, S_ORG_UPDATE,
-    S_USER_LIST, S_USER_INVITE, S_USER_REINVITE, S_USER_GET, S_USER_UPDATE,
-    S_CLUSTER_CREATE, S_CLUSTER_LIST, S_CLUSTER_GET, S_CLUSTER_UPDATE,
-    S_ENROL_CREATE, S_ENROL_LIST, S_ENROL_GET, S_ENROL_UPDATE, S_ENROL_TRANSITION,
-    S_STAFF_LIST, S_STAFF_ADD, S_STAFF_REMOVE,
-    S_COACH_LIST, S_COACH_CREATE, S_COACH_DELETE,
-    S_AUDIT_CLUSTER, S_AUDIT_ORG,
+    S_ORG_CREATE,
+    S_ORG_LIST,
+    S_ORG_GET,
+    S_ORG_UPDATE,
+    S_USER_LIST,
+    S_USER_INVITE,
+    S_USER_REINVITE,
+    S_USER_GET,
+    S_USER_UPDATE,
+    S_CLUSTER_CREATE,
+    S_CLUSTER_LIST,
+    S_CLUSTER_GET,
+    S_CLUSTER_UPDATE,
+    S_ENROL_CREATE,
+    S_ENROL_LIST,
+    S_ENROL_GET,
+    S_ENROL_UPDATE,
+    S_ENROL_TRANSITION,
+    S_STAFF_LIST,
+    S_STAFF_ADD,
+    S_STAFF_REMOVE,
+    S_COACH_LIST,
+    S_COACH_CREATE,
+    S_COACH_DELETE,
+    S_AUDIT_CLUSTER,
+    S_AUDIT_ORG,
     S_COUNT
 };
 
 const db_stmt_t tenancy_statements[] = {
-    [S_ORG_CREATE] = {"tenancy_org_create", "SELECT isms.api_organisation_create($1, $2, $3, $4, $5)::text", 5},
+    [S_ORG_CREATE] = {"tenancy_org_create",
+                      "SELECT isms.api_organisation_create($1, $2, $3, $4, $5)::text", 5},
     [S_ORG_LIST] = {"tenancy_org_list", "SELECT isms.api_organisation_list($1, $2)::text", 2},
     [S_ORG_GET] = {"tenancy_org_get", "SELECT isms.api_organisation_get($1)::text", 1},
-    [S_ORG_UPDATE] = {"tenancy_org_update", "SELECT isms.api_organisation_update($1, $2, $3, $4, $5)::text", 5},
+    [S_ORG_UPDATE] = {"tenancy_org_update",
+                      "SELECT isms.api_organisation_update($1, $2, $3, $4, $5)::text", 5},
     [S_USER_LIST] = {"tenancy_user_list", "SELECT isms.api_user_list($1, $2, $3)::text", 3},
-    [S_USER_INVITE] = {"tenancy_user_invite", "SELECT isms.api_user_invite($1, $2, $3, $4, $5)::text", 5},
-    [S_USER_REINVITE] = {"tenancy_user_reinvite", "SELECT isms.api_user_reinvite($1, $2, $3)::text", 3},
+    [S_USER_INVITE] = {"tenancy_user_invite",
+                       "SELECT isms.api_user_invite($1, $2, $3, $4, $5)::text", 5},
+    [S_USER_REINVITE] = {"tenancy_user_reinvite", "SELECT isms.api_user_reinvite($1, $2, $3)::text",
+                         3},
     [S_USER_GET] = {"tenancy_user_get", "SELECT isms.api_user_get($1)::text", 1},
     [S_USER_UPDATE] = {"tenancy_user_update", "SELECT isms.api_user_update($1, $2, $3)::text", 3},
-    [S_CLUSTER_CREATE] = {"tenancy_cluster_create", "SELECT isms.api_cluster_create($1, $2, $3, $4, $5, $6, $7, $8, $9)::text", 9},
+    [S_CLUSTER_CREATE] =
+        {"tenancy_cluster_create",
+         "SELECT isms.api_cluster_create($1, $2, $3, $4, $5, $6, $7, $8, $9)::text", 9},
     [S_CLUSTER_LIST] = {"tenancy_cluster_list", "SELECT isms.api_cluster_list($1, $2)::text", 2},
     [S_CLUSTER_GET] = {"tenancy_cluster_get", "SELECT isms.api_cluster_get($1)::text", 1},
-    [S_CLUSTER_UPDATE] = {"tenancy_cluster_update", "SELECT isms.api_cluster_update($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)::text", 10},
-    [S_ENROL_CREATE] = {"tenancy_enrolment_create", "SELECT isms.api_enrolment_create($1, $2, $3, $4, $5, $6, $7)::text", 7},
-    [S_ENROL_LIST] = {"tenancy_enrolment_list", "SELECT isms.api_enrolment_list($1, $2, $3, $4)::text", 4},
+    [S_CLUSTER_UPDATE] =
+        {"tenancy_cluster_update",
+         "SELECT isms.api_cluster_update($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)::text", 10},
+    [S_ENROL_CREATE] = {"tenancy_enrolment_create",
+                        "SELECT isms.api_enrolment_create($1, $2, $3, $4, $5, $6, $7)::text", 7},
+    [S_ENROL_LIST] = {"tenancy_enrolment_list",
+                      "SELECT isms.api_enrolment_list($1, $2, $3, $4)::text", 4},
     [S_ENROL_GET] = {"tenancy_enrolment_get", "SELECT isms.api_enrolment_get($1)::text", 1},
-    [S_ENROL_UPDATE] = {"tenancy_enrolment_update", "SELECT isms.api_enrolment_update($1, $2, $3, $4, $5, $6)::text", 6},
-    [S_ENROL_TRANSITION] = {"tenancy_enrolment_transition", "SELECT isms.api_enrolment_transition($1, $2)::text", 2},
+    [S_ENROL_UPDATE] = {"tenancy_enrolment_update",
+                        "SELECT isms.api_enrolment_update($1, $2, $3, $4, $5, $6)::text", 6},
+    [S_ENROL_TRANSITION] = {"tenancy_enrolment_transition",
+                            "SELECT isms.api_enrolment_transition($1, $2)::text", 2},
     [S_STAFF_LIST] = {"tenancy_staff_list", "SELECT isms.api_staff_list($1)::text", 1},
     [S_STAFF_ADD] = {"tenancy_staff_add", "SELECT isms.api_staff_add($1, $2, $3)::text", 3},
     [S_STAFF_REMOVE] = {"tenancy_staff_remove", "SELECT isms.api_staff_remove($1, $2)", 2},
     [S_COACH_LIST] = {"tenancy_coach_list", "SELECT isms.api_coach_assignment_list($1)::text", 1},
-    [S_COACH_CREATE] = {"tenancy_coach_create", "SELECT isms.api_coach_assignment_create($1, $2, $3)::text", 3},
+    [S_COACH_CREATE] = {"tenancy_coach_create",
+                        "SELECT isms.api_coach_assignment_create($1, $2, $3)::text", 3},
     [S_COACH_DELETE] = {"tenancy_coach_delete", "SELECT isms.api_coach_assignment_delete($1)", 1},
-    [S_AUDIT_CLUSTER] = {"tenancy_audit_cluster", "SELECT isms.api_audit_cluster($1, $2, $3)::text", 3},
-    [S_AUDIT_ORG] = {"tenancy_audit_org", "SELECT isms.api_audit_organisation($1, $2, $3)::text", 3},
+    [S_AUDIT_CLUSTER] = {"tenancy_audit_cluster", "SELECT isms.api_audit_cluster($1, $2, $3)::text",
+                         3},
+    [S_AUDIT_ORG] = {"tenancy_audit_org", "SELECT isms.api_audit_organisation($1, $2, $3)::text",
+                     3},
 };
 const size_t tenancy_statements_count = S_COUNT;
 
@@ -63,70 +97,60 @@ static const api_field_t q_page[] = {API_PAGINATION, {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t q_enrolments[] = {
     {"status", API_ENUM, 0, 0, 0, enrolment_statuses}, API_PAGINATION, {NULL, 0, 0, 0, 0, NULL}};
 
-static const api_field_t b_org_create[] = {
-    {"name", API_STRING, 1, 1, 200, NULL},
-    {"kind", API_ENUM, 1, 0, 0, org_kinds},
-    {"employee_count", API_INT, 0, 1, 1000000, NULL},
-    {"sector", API_STRING, 0, 1, 200, NULL},
-    {"country", API_COUNTRY, 0, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_org_update[] = {
-    {"name", API_STRING, 0, 1, 200, NULL},
-    {"employee_count", API_INT, 0, 1, 1000000, NULL},
-    {"sector", API_STRING, 0, 1, 200, NULL},
-    {"country", API_COUNTRY, 0, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_user_invite[] = {
-    {"email", API_EMAIL, 1, 0, 0, NULL},
-    {"display_name", API_STRING, 1, 1, 200, NULL},
-    {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_user_update[] = {
-    {"display_name", API_STRING, 0, 1, 200, NULL},
-    {"disabled", API_BOOL, 0, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_org_create[] = {{"name", API_STRING, 1, 1, 200, NULL},
+                                           {"kind", API_ENUM, 1, 0, 0, org_kinds},
+                                           {"employee_count", API_INT, 0, 1, 1000000, NULL},
+                                           {"sector", API_STRING, 0, 1, 200, NULL},
+                                           {"country", API_COUNTRY, 0, 0, 0, NULL},
+                                           {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_org_update[] = {{"name", API_STRING, 0, 1, 200, NULL},
+                                           {"employee_count", API_INT, 0, 1, 1000000, NULL},
+                                           {"sector", API_STRING, 0, 1, 200, NULL},
+                                           {"country", API_COUNTRY, 0, 0, 0, NULL},
+                                           {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_user_invite[] = {{"email", API_EMAIL, 1, 0, 0, NULL},
+                                            {"display_name", API_STRING, 1, 1, 200, NULL},
+                                            {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_user_update[] = {{"display_name", API_STRING, 0, 1, 200, NULL},
+                                            {"disabled", API_BOOL, 0, 0, 0, NULL},
+                                            {NULL, 0, 0, 0, 0, NULL}};
 
 #define CLUSTER_SETTINGS                                                                           \
     {"cycle_weeks_min", API_INT, 0, 1, 12, NULL}, {"cycle_weeks_max", API_INT, 0, 1, 12, NULL},    \
-        {"coaching_ceiling_half_days", API_INT, 0, 0, 200, NULL},                                  \
-    {                                                                                              \
+        {"coaching_ceiling_half_days", API_INT, 0, 0, 200, NULL}, {                                \
         "feedback_release_threshold", API_INT, 0, 2, 20, NULL                                      \
     }
-static const api_field_t b_cluster_create[] = {
-    {"name", API_STRING, 1, 1, 200, NULL},
-    {"country", API_COUNTRY, 1, 0, 0, NULL},
-    {"time_zone", API_STRING, 1, 1, 64, NULL},
-    {"start_date", API_DATE, 1, 0, 0, NULL},
-    {"target_end_date", API_DATE, 1, 0, 0, NULL},
-    CLUSTER_SETTINGS,
-    {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_cluster_update[] = {
-    {"name", API_STRING, 0, 1, 200, NULL},
-    {"country", API_COUNTRY, 0, 0, 0, NULL},
-    {"time_zone", API_STRING, 0, 1, 64, NULL},
-    {"start_date", API_DATE, 0, 0, 0, NULL},
-    {"target_end_date", API_DATE, 0, 0, 0, NULL},
-    CLUSTER_SETTINGS,
-    {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_cluster_create[] = {{"name", API_STRING, 1, 1, 200, NULL},
+                                               {"country", API_COUNTRY, 1, 0, 0, NULL},
+                                               {"time_zone", API_STRING, 1, 1, 64, NULL},
+                                               {"start_date", API_DATE, 1, 0, 0, NULL},
+                                               {"target_end_date", API_DATE, 1, 0, 0, NULL},
+                                               CLUSTER_SETTINGS,
+                                               {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_cluster_update[] = {{"name", API_STRING, 0, 1, 200, NULL},
+                                               {"country", API_COUNTRY, 0, 0, 0, NULL},
+                                               {"time_zone", API_STRING, 0, 1, 64, NULL},
+                                               {"start_date", API_DATE, 0, 0, 0, NULL},
+                                               {"target_end_date", API_DATE, 0, 0, 0, NULL},
+                                               CLUSTER_SETTINGS,
+                                               {NULL, 0, 0, 0, 0, NULL}};
 
 #define ENROLMENT_CRITERIA                                                                         \
     {"employee_count", API_INT, 0, 1, 1000000, NULL},                                              \
         {"management_commitment_by", API_STRING, 0, 1, 200, NULL},                                 \
         {"management_commitment_at", API_DATE, 0, 0, 0, NULL},                                     \
-        {"human_resources_confirmed", API_BOOL, 0, 0, 0, NULL},                                    \
-    {                                                                                              \
+        {"human_resources_confirmed", API_BOOL, 0, 0, 0, NULL}, {                                  \
         "financial_resources_confirmed", API_BOOL, 0, 0, 0, NULL                                   \
     }
 static const api_field_t b_enrolment_create[] = {
     {"organisation_id", API_UUID, 1, 0, 0, NULL}, ENROLMENT_CRITERIA, {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t b_enrolment_update[] = {ENROLMENT_CRITERIA, {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_staff_add[] = {
-    {"user_id", API_UUID, 1, 0, 0, NULL},
-    {"role", API_ENUM, 1, 0, 0, staff_roles},
-    {NULL, 0, 0, 0, 0, NULL}};
-static const api_field_t b_coach_create[] = {
-    {"enrolment_id", API_UUID, 1, 0, 0, NULL},
-    {"coach_user_id", API_UUID, 1, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_staff_add[] = {{"user_id", API_UUID, 1, 0, 0, NULL},
+                                          {"role", API_ENUM, 1, 0, 0, staff_roles},
+                                          {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_coach_create[] = {{"enrolment_id", API_UUID, 1, 0, 0, NULL},
+                                             {"coach_user_id", API_UUID, 1, 0, 0, NULL},
+                                             {NULL, 0, 0, 0, 0, NULL}};
 
 static const char *const c_admit[] = {"admit", NULL};
 static const char *const c_withdraw[] = {"withdraw", NULL};
@@ -166,7 +190,8 @@ OP(op_coach_delete, S_COACH_DELETE, p_id, NULL, NULL, NULL, 204);
 OP(op_audit_cluster, S_AUDIT_CLUSTER, p_id, q_page, NULL, NULL, 200);
 OP(op_audit_org, S_AUDIT_ORG, p_id, q_page, NULL, NULL, 200);
 
-/* ---- invitations: the server makes the token, the database keeps its hash --------------------- */
+/* ---- invitations: the server makes the token, the database keeps its hash ---------------------
+ */
 
 /* Adds the one-time token (held in the request pool) to the invitation answer. */
 static void invitation_done(http_req_t *req, db_txn_t *txn) {
