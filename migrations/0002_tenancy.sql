@@ -355,7 +355,8 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Validates a session by the SHA-256 of its token and makes it the transaction's identity. Raises
 -- IC401 for an unknown, revoked, expired or idle session, or a disabled user. Touches
--- last_used_at at most once a minute to keep reads cheap.
+-- last_used_at at most once a minute to keep reads cheap, and at least every half idle limit so
+-- that a session in use never reaches its idle limit (ISMS_TOKEN_IDLE may be as short as 60 s).
 CREATE FUNCTION auth_session(p_token_hash text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = isms, pg_temp AS $$
 DECLARE
@@ -369,7 +370,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'IC401', MESSAGE = 'unauthenticated',
             DETAIL = 'the session is missing, expired or revoked; log in again';
     END IF;
-    IF s.last_used_at < now() - interval '60 seconds' THEN
+    IF s.last_used_at < now() - least(interval '60 seconds',
+                                      make_interval(secs => s.idle_seconds / 2)) THEN
         UPDATE sessions SET last_used_at = now() WHERE id = s.id;
     END IF;
     PERFORM set_config('app.user_id', s.user_id::text, true),

@@ -220,6 +220,12 @@ BEGIN
             OR (u.organisation_id = ctx_org() AND ctx_org_kind() = 'coordinator')) THEN
         PERFORM raise_error('403', 'forbidden', 'only the coordinator can invite this user');
     END IF;
+    -- An invitation sets a password: for a user who already has one it would hand the account to
+    -- whoever holds the link. Active users change their password themselves.
+    IF u.password_changed_at IS NOT NULL THEN
+        PERFORM raise_error('409', 'already_active',
+                            'this user has already set a password; only unused invitations can be renewed');
+    END IF;
     v_expires := auth_create_invitation(u.id, p_token_hash, p_valid_seconds);
     PERFORM audit('user_invite', 'user', u.id, NULL, u.organisation_id);
     RETURN json_build_object('user', user_json(u), 'invitation_expires_at', v_expires);
@@ -255,6 +261,13 @@ BEGIN
     UPDATE users SET display_name = coalesce(btrim(p_name), display_name),
                      disabled = coalesce(p_disabled, disabled)
      WHERE id = p_id;
+    IF NOT FOUND THEN
+        -- Row-level security let nothing through: a colleague's record, or one out of sight.
+        IF EXISTS (SELECT 1 FROM users_public WHERE id = p_id) THEN
+            PERFORM raise_error('403', 'forbidden', 'you cannot change this user');
+        END IF;
+        PERFORM raise_not_found();
+    END IF;
     SELECT * INTO u FROM users_public WHERE id = p_id;
     IF NOT FOUND THEN
         PERFORM raise_not_found();
