@@ -13,6 +13,10 @@
 #include "core/log.h"
 #include "core/router.h"
 #include "auth/auth.h"
+#include "coaching/coaching.h"
+#include "planning/planning.h"
+#include "feedback/feedback.h"
+#include "progress/progress.h"
 #include "system/system.h"
 #include "tenancy/tenancy.h"
 #include "version.h"
@@ -28,6 +32,10 @@ static const service_t services[] = {
     {system_routes, &system_routes_count, system_statements, &system_statements_count},
     {auth_routes, &auth_routes_count, auth_statements, &auth_statements_count},
     {tenancy_routes, &tenancy_routes_count, tenancy_statements, &tenancy_statements_count},
+    {coaching_routes, &coaching_routes_count, coaching_statements, &coaching_statements_count},
+    {feedback_routes, &feedback_routes_count, feedback_statements, &feedback_statements_count},
+    {progress_routes, &progress_routes_count, progress_statements, &progress_statements_count},
+    {planning_routes, &planning_routes_count, planning_statements, &planning_statements_count},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -104,6 +112,10 @@ static int cmd_serve(void) {
     }
     st.http = http_server_new(st.loop, &cfg, router, st.db);
     http_server_set_auth_statement(st.http, auth_stmt);
+    if (feedback_start(st.loop, st.http) != 0) {
+        fprintf(stderr, "isms-cluster: starting live feedback updates failed\n");
+        return 1;
+    }
     int port = 0, r = http_server_listen(st.http, &port);
     if (r != 0) {
         fprintf(stderr, "isms-cluster: cannot listen on %s:%d: %s\n", cfg.http_host, cfg.http_port,
@@ -166,6 +178,8 @@ static int cmd_help(FILE *out) {
                  "  migrate    apply pending database migrations (ISMS_ADMIN_DATABASE_URL)\n"
                  "  admin      operator tasks: admin create-coordinator --organisation NAME "
                  "--email EMAIL\n"
+                 "  catalogue  requirement catalogue: catalogue list | check FILE | import FILE\n"
+                 "  demo       load the paper's demo cluster\n"
                  "  routes     print every HTTP route as METHOD PATH\n"
                  "  version    print the version\n"
                  "  help       print this text\n\nenvironment (serve):\n");
@@ -188,6 +202,10 @@ int main(int argc, char **argv) {
         return cmd_routes();
     if (strcmp(cmd, "admin") == 0)
         return auth_admin_command(argc, argv);
+    if (strcmp(cmd, "catalogue") == 0)
+        return progress_catalogue_command(argc, argv);
+    if (strcmp(cmd, "demo") == 0)
+        return planning_demo_command(argc, argv);
     if (strcmp(cmd, "version") == 0) {
         printf("isms-cluster %s\n", ISMS_VERSION);
         return 0;

@@ -547,7 +547,12 @@ static int conn_read_results(db_conn_t *c) {
             txn_take_result(c, res);
         } else {
             ExecStatusType st = PQresultStatus(res);
-            if (c->state == CONN_PREPARING && st == PGRES_FATAL_ERROR) {
+            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            /* A backend ended while preparing (shutdown, pg_terminate_backend: classes 57P and
+             * 08) says nothing about the schema: reconnect with the normal backoff. */
+            int ended =
+                state != NULL && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0);
+            if (c->state == CONN_PREPARING && st == PGRES_FATAL_ERROR && !ended) {
                 c->prepare_failed = 1;
                 log_msg(LOG_ERROR, "preparing a statement failed",
                         PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
@@ -737,10 +742,23 @@ void db_pool_close(db_pool_t *pool, void (*on_closed)(void *arg), void *arg) {
     fail_queue(pool, DB_ECLOSING);
     for (int i = 0; pool->started && i < pool->size; i++) {
         db_conn_t *c = &pool->conns[i];
+        db_txn_t *txn = c->txn;
         switch (c->state) {
         case CONN_BUSY:
         case CONN_ROLLBACK:
-            break; /* closes when its transaction ends (conn_dispatch) */
+            /* The server has drained (or given up waiting): nobody waits for this transaction,
+             * and waiting for it could delay the exit for ever (a query stuck on a lock).
+             * Closing the connection makes PostgreSQL roll back what has not committed. */
+            c->txn = NULL;
+            conn_unwatch(c);
+            PQfinish(c->pg);
+            c->pg = NULL;
+            c->state = CONN_CLOSED;
+            if (txn != NULL) {
+                txn_fail(txn, DB_ECLOSING, NULL, -1);
+                txn_complete(txn);
+            }
+            break;
         case CONN_DOWN:
             uv_timer_stop(&c->timer);
             c->state = CONN_CLOSED;

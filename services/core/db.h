@@ -40,8 +40,10 @@ int db_pool_register(db_pool_t *pool, const db_stmt_t *stmts, size_t n);
 int db_pool_start(db_pool_t *pool);
 /** Number of connections that are up (idle or busy). */
 int db_pool_connected(const db_pool_t *pool);
-/** Fails queued transactions with DB_ECLOSING, waits for running ones, closes every connection,
- * then calls `on_closed` (from the loop) and frees the pool. */
+/** Fails queued and running transactions with DB_ECLOSING (a running one is abandoned: its
+ * connection is closed, so PostgreSQL rolls back what has not committed), closes every
+ * connection, then calls `on_closed` (from the loop) and frees the pool. Call it once the server
+ * has drained its requests. */
 void db_pool_close(db_pool_t *pool, void (*on_closed)(void *arg), void *arg);
 
 /** Creates an empty transaction. The caller owns it until db_txn_submit succeeds. */

@@ -33,6 +33,11 @@ struct http_server {
     uv_timer_t drain_timer;
     void (*on_drained)(void *);
     void *on_drained_arg;
+    struct {
+        void (*cb)(void *);
+        void *arg;
+    } shutdown_hooks[8]; /* http_server_on_shutdown */
+    int nshutdown_hooks;
 };
 
 typedef struct server_handler {
@@ -165,16 +170,13 @@ void http_add_header(http_req_t *req, const char *name, const char *value) {
     h2o_add_header_by_str(&h->pool, &h->res.headers, lname, nlen, 1, NULL, v.base, v.len);
 }
 
-void http_send_body(http_req_t *req, int status, const char *content_type, const char *body,
-                    size_t len, const char *const *extra) {
+/* Status and the headers every answer carries; marks the request answered. */
+static void start_answer(http_req_t *req, int status, const char *content_type) {
     h2o_req_t *h = req->h2o;
-    if (req->answered || h == NULL)
-        return;
     req->answered = 1;
     ((req_slot_t *)req)->log.status = status;
     h->res.status = status;
     h->res.reason = reason_for(status);
-    h->res.content_length = len;
     if (req->server->shutting_down)
         h->http1_is_persistent = 0;
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
@@ -186,9 +188,25 @@ void http_send_body(http_req_t *req, int status, const char *content_type, const
     if (h2o_find_header(&h->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                        H2O_STRLIT("no-store"));
+}
+
+void http_send_body(http_req_t *req, int status, const char *content_type, const char *body,
+                    size_t len, const char *const *extra) {
+    h2o_req_t *h = req->h2o;
+    if (req->answered || h == NULL)
+        return;
+    start_answer(req, status, content_type);
+    h->res.content_length = len;
     for (const char *const *e = extra; e != NULL && e[0] != NULL; e += 2)
         http_add_header(req, e[0], e[1]);
     h2o_send_inline(h, body, len);
+}
+
+void http_start_stream(http_req_t *req, h2o_generator_t *generator, const char *content_type) {
+    if (req->answered || req->h2o == NULL)
+        return;
+    start_answer(req, 200, content_type);
+    h2o_start_response(req->h2o, generator);
 }
 
 void http_send_json_text(http_req_t *req, int status, const char *text, size_t len) {
@@ -602,6 +620,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
     case ROUTE_FOUND:
         break;
     }
+    if (req->match.route->flags & ROUTE_ANONYMOUS)
+        uuid_v4(req->request_id);
     if (check_body(req) != 0)
         return 0;
     if (req->match.route->flags & ROUTE_AUTH) {
@@ -810,8 +830,20 @@ void http_server_shutdown(http_server_t *server, void (*on_drained)(void *arg), 
         server->listening = 0;
     }
     h2o_context_request_shutdown(&server->h2o_ctx);
+    for (int i = 0; i < server->nshutdown_hooks; i++)
+        server->shutdown_hooks[i].cb(server->shutdown_hooks[i].arg);
     /* Decide on the next loop turn so that the caller never re-enters from its own callback. */
     uv_timer_start(&server->drain_timer, on_drain_start, 0, 0);
+}
+
+int http_server_on_shutdown(http_server_t *server, void (*cb)(void *arg), void *arg) {
+    int max = (int)(sizeof(server->shutdown_hooks) / sizeof(server->shutdown_hooks[0]));
+    if (server->nshutdown_hooks == max)
+        return -1;
+    server->shutdown_hooks[server->nshutdown_hooks].cb = cb;
+    server->shutdown_hooks[server->nshutdown_hooks].arg = arg;
+    server->nshutdown_hooks++;
+    return 0;
 }
 
 void http_server_free(http_server_t *server) {

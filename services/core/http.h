@@ -52,6 +52,9 @@ void http_server_set_auth_statement(http_server_t *server, const db_stmt_t *stmt
 /** Stops accepting, asks clients to close, waits for in-flight requests (at most the configured
  * timeout), then calls `on_drained`. */
 void http_server_shutdown(http_server_t *server, void (*on_drained)(void *arg), void *arg);
+/** Registers `cb(arg)` to run when http_server_shutdown starts, before the drain (at most 8):
+ * long-lived responses such as event streams end there, so the drain does not wait for them. */
+int http_server_on_shutdown(http_server_t *server, void (*cb)(void *arg), void *arg);
 /** Frees what the server owns after shutdown completed. */
 void http_server_free(http_server_t *server);
 db_pool_t *http_server_db(const http_server_t *server);
@@ -88,6 +91,9 @@ void http_send_not_found(http_req_t *req);
 void http_send_db_error(http_req_t *req, const db_txn_t *txn);
 /** Answers a refused submission (DB_EUNAVAILABLE, DB_EQUEUEFULL, DB_ECLOSING). */
 void http_send_db_status(http_req_t *req, db_status_t status);
+/** Starts a streaming response (200, `content_type`, the usual headers, no length) whose body
+ * `generator` produces with h2o_send; the request counts as answered from here on. */
+void http_start_stream(http_req_t *req, h2o_generator_t *generator, const char *content_type);
 /** Adds a response header (copied). Call before sending. */
 void http_add_header(http_req_t *req, const char *name, const char *value);
 

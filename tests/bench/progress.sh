@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The progress summary, GET /v1/enrolments/{id}/progress, under wrk beside pgbench running the same
+# transaction with the same number of connections. Builds Release, creates its own database
+# (isms_bench_progress) with 500 clusters x 5 organisations and full assessments (progress_data.sql),
+# serves it, runs wrk with progress.lua, stops the server, runs pgbench with progress.pgbench, and
+# prints both rates and their ratio (target: the endpoint reaches at least 80 % of pgbench's rate).
+# See tests/bench/README.md for the knobs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH_DIR="$ROOT/tests/bench"
+LOCAL_DIR="${ISMS_LOCAL_DIR:-$ROOT/.local}"
+PG_PORT="${ISMS_PG_PORT:-55432}"
+PG_BINDIR=/usr/lib/postgresql/15/bin
+THREADS="${BENCH_THREADS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+DURATION="${BENCH_DURATION:-10}"
+POOL_SIZE="${BENCH_POOL_SIZE:-4}"
+CLUSTERS="${BENCH_CLUSTERS:-500}"
+ORGS="${BENCH_ORGS:-5}"
+BUILD_DIR="${BENCH_BUILD_DIR:-$ROOT/build/release}"
+DB="${BENCH_DB:-isms_bench_progress}"
+DURATION="${DURATION%s}"
+ENROLMENTS=$((CLUSTERS * ORGS))
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+for tool in wrk curl pgbench; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (deploy/packages.txt: deploy/local.sh setup)"
+done
+[[ "$DURATION" =~ ^[0-9]+$ ]] || die "BENCH_DURATION must be whole seconds, e.g. 10 or 10s"
+
+find_socket_dir() {
+  local hash dir
+  hash="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+  for dir in "$LOCAL_DIR/pg/run" "/var/lib/isms-cluster/$hash/pg/run"; do
+    if [[ -d "$dir" ]] && "$PG_BINDIR/pg_isready" -q -h "$dir" -p "$PG_PORT" 2>/dev/null; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+if ! SOCK="$(find_socket_dir)"; then
+  say "starting PostgreSQL (deploy/local.sh setup)"
+  "$ROOT/deploy/local.sh" setup
+  SOCK="$(find_socket_dir)" || die "PostgreSQL is not reachable on port $PG_PORT after deploy/local.sh setup"
+fi
+
+say "building (Release) in ${BUILD_DIR#"$ROOT"/}"
+mkdir -p "$BUILD_DIR"
+{ cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
+  cmake --build "$BUILD_DIR" --target isms-cluster -j"$(nproc)"; } >"$BUILD_DIR/bench-build.log" 2>&1 ||
+  die "the Release build failed; see $BUILD_DIR/bench-build.log"
+BIN="$BUILD_DIR/isms-cluster"
+
+psql_admin() { "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "host=$SOCK port=$PG_PORT dbname=$1 user=postgres" "${@:2}"; }
+have="$(psql_admin postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")"
+rows=0
+if [[ "$have" == 1 && "${BENCH_REUSE:-1}" == 1 ]]; then
+  rows="$(psql_admin "$DB" -tAc "SELECT count(*) FROM isms.enrolments" 2>/dev/null || echo 0)"
+fi
+if [[ "$rows" != "$ENROLMENTS" ]]; then
+  say "creating database $DB: $CLUSTERS clusters x $ORGS organisations, full assessments"
+  psql_admin postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
+  start=$SECONDS
+  psql_admin "$DB" -v clusters="$CLUSTERS" -v orgs="$ORGS" -f "$BENCH_DIR/progress_data.sql"
+  say "data generated in $((SECONDS - start)) s: $(psql_admin "$DB" -tAc \
+    "SELECT (SELECT count(*) FROM isms.assessments) || ' assessments, ' || (SELECT count(*) FROM isms.assessment_history) || ' history rows'")"
+else
+  say "reusing database $DB ($rows enrolments; BENCH_REUSE=0 rebuilds it)"
+  ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
+fi
+
+free_port() {
+  local port
+  for port in $(seq 18180 18279); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free port in 18180-18279"
+}
+PORT="$(free_port)"
+URL="http://127.0.0.1:$PORT"
+LOG="$(mktemp "${TMPDIR:-/tmp}/isms-bench-progress.XXXXXX")"
+ISMS_HTTP_HOST=127.0.0.1 ISMS_HTTP_PORT="$PORT" ISMS_DB_POOL_SIZE="$POOL_SIZE" ISMS_LOG_LEVEL=warn \
+  ISMS_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=isms_app" "$BIN" serve 2>"$LOG" &
+SERVER_PID=$!
+stop_server() {
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" || true
+  fi
+}
+trap 'stop_server; rm -f "$LOG"' EXIT
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited: $(tail -n 5 "$LOG")"
+  sleep 0.1
+done
+code="$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer bench-session-token-1' \
+  "$URL/v1/enrolments/00000000-0000-4000-8000-000000000001/progress")"
+[[ "$code" == 200 ]] || die "the progress endpoint answers $code: $(tail -n 5 "$LOG")"
+
+field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$2"; }
+
+say "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, server with ISMS_DB_POOL_SIZE=$POOL_SIZE; $(nproc) CPUs"
+export BENCH_ENROLMENTS="$ENROLMENTS"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d1s -s "$BENCH_DIR/progress.lua" "$URL" >/dev/null
+wrk_line="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$BENCH_DIR/progress.lua" "$URL" | grep '^RESULT')" ||
+  die "wrk failed"
+stop_server
+
+say "pgbench -M prepared -c$CONNECTIONS -j$THREADS -T$DURATION, the same transaction in one pipeline"
+PGB="$(mktemp "${TMPDIR:-/tmp}/isms-bench-pgbench.XXXXXX")"
+pgbench_run() {
+  "$PG_BINDIR/pgbench" -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$1" -D enrolments="$ENROLMENTS" \
+    -f "$BENCH_DIR/progress.pgbench" "host=$SOCK port=$PG_PORT dbname=$DB user=isms_app" >"$PGB" 2>&1 ||
+    { cat "$PGB" >&2; rm -f "$PGB"; die "pgbench failed"; }
+}
+pgbench_run 1
+pgbench_run "$DURATION"
+pg_tps="$(sed -nE 's/^tps = ([0-9.]+) \(without initial connection time\)/\1/p' "$PGB")"
+pg_lat="$(sed -nE 's/^latency average = ([0-9.]+) ms/\1/p' "$PGB")"
+pg_failed="$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$PGB")"
+rm -f "$PGB"
+
+rps="$(field rps "$wrk_line")"
+printf '\n%-30s %10s %9s %9s %8s\n' "" "per second" "p50_ms" "p99_ms" "errors"
+printf '%-30s %10s %9s %9s %8s\n' "HTTP endpoint (wrk)" "$rps" "$(field p50_ms "$wrk_line")" \
+  "$(field p99_ms "$wrk_line")" "$(($(field errors "$wrk_line") + $(field non2xx "$wrk_line")))"
+printf '%-30s %10.0f %9s %9s %8s\n' "same transaction (pgbench)" "$pg_tps" "avg $pg_lat" "" "${pg_failed:-0}"
+ratio="$(awk -v a="$rps" -v b="$pg_tps" 'BEGIN { printf "%.1f", 100 * a / b }')"
+echo
+echo "ratio: the endpoint reaches $ratio % of pgbench's rate (target: at least 80 %)"
+if grep -v '"msg":"listening"' "$LOG" >/dev/null; then
+  echo "server warnings and errors:"
+  grep -v '"msg":"listening"' "$LOG" | tail -n 20
+fi
+[[ "$(field errors "$wrk_line")" == 0 && "$(field non2xx "$wrk_line")" == 0 && "${pg_failed:-0}" == 0 ]] ||
+  die "some requests failed"

@@ -1,0 +1,239 @@
+-- Feedback boards under the app role: what the role can and cannot read, the release threshold,
+-- ticks, author-only changes, moderation, anonymous audit and the event log.
+BEGIN;
+SELECT plan(55);
+SET LOCAL search_path = isms, public;
+
+-- ---- fixtures (as the superuser) -------------------------------------------------------------
+-- Organisations A..D are members, K coordinates; one user each; the cluster's threshold is 3.
+CREATE TEMP TABLE fx (name text PRIMARY KEY, id uuid);
+INSERT INTO fx VALUES
+    ('org_a', 'f7000000-0000-4000-8000-00000000000a'), ('org_b', 'f7000000-0000-4000-8000-00000000000b'),
+    ('org_c', 'f7000000-0000-4000-8000-00000000000c'), ('org_d', 'f7000000-0000-4000-8000-00000000000d'),
+    ('org_k', 'f7000000-0000-4000-8000-0000000000ee'),
+    ('user_a', 'f7000000-0000-4000-8000-0000000001aa'), ('user_b', 'f7000000-0000-4000-8000-0000000001bb'),
+    ('user_c', 'f7000000-0000-4000-8000-0000000001cc'), ('user_d', 'f7000000-0000-4000-8000-0000000001dd'),
+    ('user_k', 'f7000000-0000-4000-8000-0000000001ee'),
+    ('cluster', 'f7000000-0000-4000-8000-000000000c01');
+GRANT SELECT ON fx TO isms_app;
+CREATE FUNCTION pg_temp.fx(p text) RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT id FROM fx WHERE name = p $$;
+
+INSERT INTO organisations (id, name, kind)
+SELECT pg_temp.fx('org_' || s), 'Feedback test org ' || s, CASE WHEN s = 'k' THEN 'coordinator' ELSE 'member' END
+  FROM unnest(ARRAY['a', 'b', 'c', 'd', 'k']) s;
+INSERT INTO users (id, organisation_id, email, display_name)
+SELECT pg_temp.fx('user_' || s), pg_temp.fx('org_' || s), 'fb-' || s || '@example.test', 'Feedback user ' || s
+  FROM unnest(ARRAY['a', 'b', 'c', 'd', 'k']) s;
+SELECT set_config('app.user_id', pg_temp.fx('user_k')::text, true);
+INSERT INTO clusters (id, name, coordinating_organisation_id, country, time_zone, start_date,
+                      target_end_date, feedback_release_threshold)
+VALUES (pg_temp.fx('cluster'), 'Feedback test cluster', pg_temp.fx('org_k'), 'LU',
+        'Europe/Luxembourg', '2025-01-01', '2026-01-01', 3);
+INSERT INTO enrolments (cluster_id, organisation_id, status)
+SELECT pg_temp.fx('cluster'), pg_temp.fx('org_' || s), 'admitted' FROM unnest(ARRAY['a', 'b', 'c', 'd']) s;
+
+-- Acting as someone: the identity auth_session() would set, under the app role.
+CREATE FUNCTION pg_temp.act(p_who text) RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('app.user_id', pg_temp.fx('user_' || p_who)::text, true),
+           set_config('app.organisation_id', pg_temp.fx('org_' || p_who)::text, true);
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.act(text), pg_temp.fx(text) TO isms_app;
+CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid);
+GRANT SELECT, INSERT ON ids TO isms_app;
+-- Makes the board's next tick due and runs the ticks as the server's timer would (no identity).
+CREATE FUNCTION pg_temp.tick() RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE feedback_boards SET next_release_at = now() - interval '1 second'
+     WHERE id = (SELECT id FROM ids WHERE name = 'board');
+    PERFORM set_config('app.user_id', '', true), set_config('app.organisation_id', '', true);
+    RETURN feedback_release_due();
+END $$;
+
+-- ---- keyed hashing (RFC 4231 test cases 2 and 6) ----------------------------------------------
+SELECT is(encode(feedback_hmac_sha256(convert_to('Jefe', 'UTF8'),
+                                      convert_to('what do ya want for nothing?', 'UTF8')), 'hex'),
+          '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843', 'HMAC-SHA256, RFC 4231 case 2');
+SELECT is(encode(feedback_hmac_sha256(decode(repeat('aa', 131), 'hex'),
+                 convert_to('Test Using Larger Than Block-Size Key - Hash Key First', 'UTF8')), 'hex'),
+          '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54', 'HMAC-SHA256, RFC 4231 case 6');
+
+-- ---- a board and the first posts ------------------------------------------------------------
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('k');
+INSERT INTO ids SELECT 'board', (api_feedback_board_create(pg_temp.fx('cluster'), 'Risk assessment',
+                                 'What went wrong?', NULL, 15) ->> 'id')::uuid;
+SELECT is((api_feedback_board_get((SELECT id FROM ids WHERE name = 'board')) ->> 'state'), 'open',
+          'the coordinator opens a board');
+SELECT pg_temp.act('a');
+INSERT INTO ids SELECT 'post_a', (api_feedback_post_create((SELECT id FROM ids WHERE name = 'board'),
+                                  'The scope took us three meetings') ->> 'id')::uuid;
+SELECT pg_temp.act('b');
+INSERT INTO ids SELECT 'post_b', (api_feedback_post_create((SELECT id FROM ids WHERE name = 'board'),
+                                  'Asset owners were unclear') ->> 'id')::uuid;
+
+-- ---- what the app role cannot read ----------------------------------------------------------
+SELECT throws_ok('SELECT author_tag FROM feedback_posts', '42501', NULL, 'author tags are not readable');
+SELECT throws_ok('SELECT p FROM feedback_posts p', '42501', NULL, 'whole post rows are not readable');
+SELECT throws_ok('SELECT ctid FROM feedback_posts', '42501', NULL, 'the physical order is not readable');
+SELECT throws_ok('SELECT xmin FROM feedback_posts', '42501', NULL, 'writing transactions are not readable');
+SELECT throws_ok('SELECT 1 FROM feedback_board_keys', '42501', NULL, 'board keys are not readable');
+SELECT throws_ok('SELECT 1 FROM feedback_reactions', '42501', NULL, 'reactions are not readable');
+SELECT throws_ok('SELECT count(*) FROM feedback_posts WHERE author_tag IS NOT NULL', '42501', NULL,
+                 'author tags cannot be filtered on either');
+SELECT throws_ok(format('SELECT feedback_emit(%L, ''{}'', true)', (SELECT id FROM ids WHERE name = 'board')),
+                 '42501', NULL, 'the event log is written by the owner only');
+SELECT throws_ok(format('SELECT feedback_board_tick(%L, true)', (SELECT id FROM ids WHERE name = 'board')),
+                 'IC404', NULL, 'only a coordinator closes (forces a release of) a board');
+SELECT is(feedback_board_tick((SELECT id FROM ids WHERE name = 'board'), false), false,
+          'a tick that is not due does nothing');
+SELECT ok(NOT EXISTS (
+    SELECT 1 FROM information_schema.columns
+     WHERE table_schema = 'isms' AND table_name LIKE 'feedback%'
+       AND (column_name LIKE '%user%' OR column_name LIKE '%organisation%' OR column_name LIKE '%author_id%')),
+    'no feedback table has a user or organisation column');
+
+-- ---- waiting posts are the author's alone ----------------------------------------------------
+SELECT pg_temp.act('a');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb
+          - 'id' - 'board_id',
+          '{"status": "waiting", "is_mine": true, "text": "The scope took us three meetings", "batch": null,
+            "released_on": null, "me_too": 0, "me_too_mine": false, "hidden": false, "hidden_reason": null,
+            "edit_pending": false}'::jsonb, 'the author sees its waiting post');
+SELECT is(json_array_length(api_feedback_post_list((SELECT id FROM ids WHERE name = 'board'), NULL, NULL) -> 'items'),
+          1, 'the author lists only its own waiting post');
+SELECT pg_temp.act('c');
+SELECT throws_ok(format('SELECT api_feedback_post_get(%L)', (SELECT id FROM ids WHERE name = 'post_a')),
+                 'IC404', NULL, 'another member cannot see a waiting post');
+SELECT is(json_array_length(api_feedback_post_list((SELECT id FROM ids WHERE name = 'board'), NULL, NULL) -> 'items'),
+          0, 'another member lists nothing before the release');
+SELECT pg_temp.act('k');
+SELECT is((SELECT count(*)::integer FROM feedback_posts), 0, 'the coordinator reads no waiting post');
+SELECT is(feedback_my_post_ids(), '{}'::uuid[], 'the coordinator has no posts of its own');
+
+-- ---- foreign changes look like missing posts ------------------------------------------------
+SELECT pg_temp.act('b');
+SELECT throws_ok(format('SELECT api_feedback_post_update(%L, ''mine now'')', (SELECT id FROM ids WHERE name = 'post_a')),
+                 'IC404', 'not_found', 'editing another organisation''s post is a 404');
+SELECT throws_ok(format('SELECT api_feedback_post_delete(%L)', (SELECT id FROM ids WHERE name = 'post_a')),
+                 'IC404', 'not_found', 'deleting another organisation''s post is a 404');
+SELECT throws_ok('SELECT api_feedback_post_update(''f7000000-0000-4000-8000-999999999999'', ''x'')',
+                 'IC404', 'not_found', 'editing a missing post is the same 404');
+UPDATE feedback_posts SET body = 'tampered' WHERE id = (SELECT id FROM ids WHERE name = 'post_a');
+DELETE FROM feedback_posts WHERE id = (SELECT id FROM ids WHERE name = 'post_a');
+RESET ROLE;
+SELECT is((SELECT body FROM feedback_posts WHERE id = (SELECT id FROM ids WHERE name = 'post_a')),
+          'The scope took us three meetings', 'direct SQL cannot change or delete another''s post');
+SET LOCAL ROLE isms_app;
+
+-- ---- below the threshold nothing is released -------------------------------------------------
+RESET ROLE;
+SELECT is(pg_temp.tick(), 1, 'the tick runs (the waiting count changes)');
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('d');
+SELECT is((api_feedback_board_get((SELECT id FROM ids WHERE name = 'board')) ->> 'waiting_posts')::integer, 2,
+          'readers see how many posts wait');
+SELECT is((api_feedback_board_get((SELECT id FROM ids WHERE name = 'board')) -> 'statistics' ->> 'suppressed'), 'true',
+          'statistics are suppressed below the threshold');
+SELECT is(json_array_length(api_feedback_post_list((SELECT id FROM ids WHERE name = 'board'), NULL, NULL) -> 'items'),
+          0, 'two organisations of three: nothing released');
+
+-- ---- at the threshold a batch is released ----------------------------------------------------
+SELECT pg_temp.act('c');
+INSERT INTO ids SELECT 'post_c', (api_feedback_post_create((SELECT id FROM ids WHERE name = 'board'),
+                                  'The risk method was too heavy') ->> 'id')::uuid;
+RESET ROLE;
+SELECT is(pg_temp.tick(), 1, 'the tick releases');
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('d');
+SELECT is((SELECT count(*)::integer FROM json_array_elements(
+              api_feedback_post_list((SELECT id FROM ids WHERE name = 'board'), NULL, NULL) -> 'items') i
+            WHERE i ->> 'status' = 'released' AND i ->> 'is_mine' = 'false' AND i ->> 'batch' = '1'
+              AND i ->> 'released_on' = (now() AT TIME ZONE 'Europe/Luxembourg')::date::text),
+          3, 'a third organisation sees the batch, dated by day, none of it its own');
+SELECT is((api_feedback_board_get((SELECT id FROM ids WHERE name = 'board')) ->> 'waiting_posts')::integer, 0,
+          'nothing waits any more');
+SELECT pg_temp.act('a');
+SELECT is((SELECT count(*)::integer FROM json_array_elements(
+              api_feedback_post_list((SELECT id FROM ids WHERE name = 'board'), NULL, NULL) -> 'items') i
+            WHERE (i ->> 'is_mine')::boolean), 1, 'the author recognises exactly its own post');
+
+-- ---- audit: anonymous writes carry nobody ---------------------------------------------------
+RESET ROLE;
+SELECT is((SELECT count(*)::integer FROM audit_events
+            WHERE action = 'feedback_post_create' AND user_id IS NULL AND organisation_id IS NULL
+              AND request_id IS NULL AND cluster_id IS NULL AND at = date_trunc('day', at)), 3,
+          'post audit events have no user, organisation, request or cluster, and only a day');
+SELECT is((SELECT count(*)::integer FROM audit_events
+            WHERE action LIKE 'feedback_post%' AND (user_id IS NOT NULL OR organisation_id IS NOT NULL)), 0,
+          'no post audit event names anybody');
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('k');
+SELECT is((SELECT count(*)::integer FROM audit_events WHERE action LIKE 'feedback_post%'), 0,
+          'coordinators cannot watch anonymous writes appear in the trail');
+
+-- ---- edits, deletions and "me too" wait for the next tick ------------------------------------
+SELECT pg_temp.act('d');
+SELECT is(api_feedback_me_too((SELECT id FROM ids WHERE name = 'post_a'), true) ->> 'me_too_mine', 'true',
+          'a member says me too');
+SELECT pg_temp.act('a');
+SELECT throws_ok(format('SELECT api_feedback_me_too(%L, true)', (SELECT id FROM ids WHERE name = 'post_a')),
+                 'IC409', 'own_post', 'not to its own post');
+SELECT is(api_feedback_post_update((SELECT id FROM ids WHERE name = 'post_a'), 'Scope: two meetings') ->> 'edit_pending',
+          'true', 'the author edits its released post');
+SELECT pg_temp.act('b');
+SELECT is(api_feedback_post_delete((SELECT id FROM ids WHERE name = 'post_b'))::text, '', 'the author deletes one');
+SELECT pg_temp.act('c');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb ->> 'text',
+          'The scope took us three meetings', 'others see the published text until the tick');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb ->> 'me_too', '0',
+          'and the published count');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_b'))::jsonb ->> 'status', 'released',
+          'and the post that is to go');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb ->> 'edit_pending', 'false',
+          'without a hint of the pending edit');
+RESET ROLE;
+CREATE TEMP TABLE seen AS SELECT last_event_id FROM feedback_boards;
+GRANT SELECT ON seen TO isms_app;
+SELECT is(pg_temp.tick(), 1, 'the next tick publishes');
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('c');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb - 'id' - 'board_id' - 'released_on',
+          '{"status": "released", "is_mine": false, "text": "Scope: two meetings", "batch": 1, "me_too": 1,
+            "me_too_mine": false, "hidden": false, "hidden_reason": null, "edit_pending": false}'::jsonb,
+          'after the tick: the new text and count, no history');
+SELECT throws_ok(format('SELECT api_feedback_post_get(%L)', (SELECT id FROM ids WHERE name = 'post_b')),
+                 'IC404', NULL, 'the deleted post is gone');
+SELECT is((SELECT array_agg(event ORDER BY event) FROM api_feedback_events(
+              (SELECT id FROM ids WHERE name = 'board'), (SELECT last_event_id FROM seen), 200)),
+          ARRAY['board', 'post', 'post_removed'], 'the tick''s events: a board, a post, a removal');
+
+-- ---- moderation -----------------------------------------------------------------------------
+SELECT pg_temp.act('d');
+SELECT throws_ok(format('SELECT api_feedback_post_moderate(%L, ''x'', true)', (SELECT id FROM ids WHERE name = 'post_c')),
+                 'IC403', 'forbidden', 'members do not moderate');
+SELECT pg_temp.act('k');
+SELECT is(api_feedback_post_moderate((SELECT id FROM ids WHERE name = 'post_c'), 'Names a supplier', true)
+              ->> 'hidden', 'true', 'the coordinator hides a post');
+SELECT throws_ok(format('UPDATE feedback_posts SET body = ''edited by the coordinator'' WHERE id = %L',
+                        (SELECT id FROM ids WHERE name = 'post_c')),
+                 'IC404', NULL, 'the coordinator cannot change a post''s text');
+SELECT pg_temp.act('d');
+SELECT throws_ok(format('SELECT api_feedback_post_get(%L)', (SELECT id FROM ids WHERE name = 'post_c')),
+                 'IC404', NULL, 'members no longer see the hidden post');
+SELECT pg_temp.act('c');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_c'))::jsonb ->> 'hidden_reason',
+          'Names a supplier', 'its author sees that and why it was hidden');
+
+-- ---- closing releases the rest once the board reached k --------------------------------------
+SELECT pg_temp.act('a');
+SELECT lives_ok(format('SELECT api_feedback_post_create(%L, ''One more thing'')', (SELECT id FROM ids WHERE name = 'board')),
+                'one organisation posts again');
+SELECT pg_temp.act('k');
+SELECT is(api_feedback_board_close((SELECT id FROM ids WHERE name = 'board')) ->> 'batches', '2',
+          'closing releases the remainder as a batch');
+SELECT pg_temp.act('b');
+SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''late'')', (SELECT id FROM ids WHERE name = 'board')),
+                 'IC409', 'board_closed', 'a closed board takes no posts');
+
+SELECT * FROM finish();
+ROLLBACK;
