@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Throughput of the HTTP core with wrk: /readyz (answered without the database) and /v1/meta (one
 # read-only transaction through the pool). Builds Release in build/release, starts the project's
-# PostgreSQL with deploy/local.sh setup when it is not running, migrates a database of its own
-# (isms_bench), serves with ISMS_DB_POOL_SIZE=4 and log level warn, prints requests per second and
-# latency percentiles, and stops the server. See tests/bench/README.md.
+# PostgreSQL with deploy/local.sh setup when it is not running, recreates and migrates a database
+# of its own (isms_bench), serves with ISMS_DB_POOL_SIZE=4 and log level warn, prints requests per
+# second and latency percentiles, and stops the server. See tests/bench/README.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -50,10 +50,9 @@ say "building (Release) in build/release"
 BIN="$ROOT/build/release/isms-cluster"
 
 psql_admin() { "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "host=$SOCK port=$PG_PORT dbname=$1 user=postgres" "${@:2}"; }
-if [[ "$(psql_admin postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]]; then
-  psql_admin postgres -c "CREATE DATABASE $DB"
-fi
-say "migrating database $DB"
+# The benchmark's own database, recreated on every run: its schema is always the current one.
+say "recreating and migrating database $DB"
+psql_admin postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
 
 # A free port, so that the URL is known before the server starts.
