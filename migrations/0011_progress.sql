@@ -270,7 +270,10 @@ BEGIN
                'due_date', CASE WHEN n.due_date IS NOT NULL THEN jsonb_build_object('old', NULL, 'new', n.due_date) END,
                'evidence_notes', CASE WHEN n.evidence_notes IS NOT NULL THEN jsonb_build_object('old', NULL, 'new', n.evidence_notes) END,
                'evidence_links', CASE WHEN cardinality(n.evidence_links) > 0 THEN jsonb_build_object('old', '[]'::jsonb, 'new', to_jsonb(n.evidence_links)) END))
-      FROM new_rows n;
+      FROM new_rows n
+     -- A row in its default state is what a missing row means: nothing changed yet.
+     WHERE (n.status, n.maturity, n.owner, n.due_date, n.evidence_notes, cardinality(n.evidence_links))
+           IS DISTINCT FROM ('not_started', NULL, NULL, NULL, NULL, 0);
     PERFORM progress_week_refresh(ARRAY(SELECT DISTINCT enrolment_id FROM new_rows));
     RETURN NULL;
 END $$;
@@ -319,6 +322,12 @@ CREATE TRIGGER deliverables_week_update AFTER UPDATE ON deliverables
 -- ---------------------------------------------------------------------------------------------
 -- Row-level security
 -- ---------------------------------------------------------------------------------------------
+-- "Which clusters is my organisation enrolled in" (ctx_member_clusters(), used by the policies of
+-- clusters and of the per-cluster tables below) looks enrolments up by organisation alone, which
+-- the (cluster_id, organisation_id) key cannot serve: without this index every request of a
+-- member scans all enrolments.
+CREATE INDEX IF NOT EXISTS enrolments_organisation ON enrolments (organisation_id);
+
 ALTER TABLE cluster_frameworks ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE module_deadlines ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE assessments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -370,7 +379,7 @@ CREATE POLICY app_delete ON module_deadlines FOR DELETE TO isms_app
 DO $$
 DECLARE
     t text;
-    who text := '(organisation_id = ctx_org()'
+    who text := '(organisation_id = (SELECT ctx_org())'
                 ' OR enrolment_id = ANY ((SELECT ctx_coached_enrolments())::uuid[])'
                 ' OR cluster_id = ANY ((SELECT ctx_coordinated_clusters())::uuid[]))';
     staff text := '(enrolment_id = ANY ((SELECT ctx_coached_enrolments())::uuid[])'

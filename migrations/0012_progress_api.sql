@@ -281,46 +281,53 @@ BEGIN
     END IF;
 END $$;
 
+-- An assessment with an item's values merged in: an absent member keeps the value, null
+-- clears it.
+CREATE FUNCTION assessment_merged(t assessments, i jsonb) RETURNS assessments
+    LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF i ? 'status' THEN t.status := i->>'status'; END IF;
+    IF i ? 'maturity' THEN t.maturity := (i->>'maturity')::smallint; END IF;
+    IF i ? 'owner' THEN t.owner := i->>'owner'; END IF;
+    IF i ? 'due_date' THEN t.due_date := (i->>'due_date')::date; END IF;
+    IF i ? 'evidence_notes' THEN t.evidence_notes := i->>'evidence_notes'; END IF;
+    IF i ? 'evidence_links' THEN
+        t.evidence_links := ARRAY(SELECT jsonb_array_elements_text(
+                                      coalesce(NULLIF(i->'evidence_links', 'null'), '[]')));
+    END IF;
+    RETURN t;
+END $$;
+
 -- items: [{"requirement", "status"?, "maturity"?, "owner"?, "due_date"?, "evidence_notes"?,
--- "evidence_links"?}]; an absent member leaves the value as it is, null clears it.
+-- "evidence_links"?}]. Missing rows are first created in their default state (which is what a
+-- missing row means, so it leaves no history); the UPDATE then merges each item into the current
+-- row version, so that concurrent partial changes of one requirement do not undo each other, and
+-- skips rows it would not change.
 CREATE FUNCTION api_assessment_update(p_enrolment uuid, p_items jsonb) RETURNS json
     LANGUAGE plpgsql AS $$
 DECLARE
     e enrolments := progress_enrolment(p_enrolment, 'write');
     v_fw uuid := cluster_framework_id(e.cluster_id);
-    v_refs text[];
+    v_refs text[] := ARRAY(SELECT i->>'requirement' FROM jsonb_array_elements(p_items) i);
 BEGIN
     PERFORM assessment_items_check(e, v_fw, p_items);
-    -- Lock the rows being merged so that concurrent partial updates do not undo each other.
-    PERFORM 1 FROM assessments a JOIN requirements r ON r.id = a.requirement_id
-      WHERE a.enrolment_id = e.id
-        AND r.ref IN (SELECT i->>'requirement' FROM jsonb_array_elements(p_items) i)
-      FOR UPDATE OF a;
-    INSERT INTO assessments AS t (cluster_id, organisation_id, enrolment_id, framework_id,
-                                  requirement_id, status, maturity, owner, due_date,
-                                  evidence_notes, evidence_links, updated_by)
-    SELECT e.cluster_id, e.organisation_id, e.id, v_fw, r.id,
-           CASE WHEN i ? 'status' THEN i->>'status' ELSE coalesce(a.status, 'not_started') END,
-           CASE WHEN i ? 'maturity' THEN (i->>'maturity')::smallint ELSE a.maturity END,
-           CASE WHEN i ? 'owner' THEN i->>'owner' ELSE a.owner END,
-           CASE WHEN i ? 'due_date' THEN (i->>'due_date')::date ELSE a.due_date END,
-           CASE WHEN i ? 'evidence_notes' THEN i->>'evidence_notes' ELSE a.evidence_notes END,
-           CASE WHEN i ? 'evidence_links'
-                THEN ARRAY(SELECT jsonb_array_elements_text(coalesce(NULLIF(i->'evidence_links', 'null'), '[]')))
-                ELSE coalesce(a.evidence_links, '{}') END,
-           ctx_user()
+    INSERT INTO assessments (cluster_id, organisation_id, enrolment_id, framework_id,
+                             requirement_id, updated_by)
+    SELECT e.cluster_id, e.organisation_id, e.id, v_fw, r.id, ctx_user()
+      FROM requirements r WHERE r.framework_id = v_fw AND r.ref = ANY (v_refs)
+    ON CONFLICT (enrolment_id, requirement_id) DO NOTHING;
+    UPDATE assessments t
+       SET (status, maturity, owner, due_date, evidence_notes, evidence_links, updated_at,
+            updated_by) =
+           (SELECT m.status, m.maturity, m.owner, m.due_date, m.evidence_notes, m.evidence_links,
+                   now(), ctx_user() FROM assessment_merged(t, i) m)
       FROM jsonb_array_elements(p_items) i
       JOIN requirements r ON r.framework_id = v_fw AND r.ref = i->>'requirement'
-      LEFT JOIN assessments a ON a.enrolment_id = e.id AND a.requirement_id = r.id
-    ON CONFLICT (enrolment_id, requirement_id) DO UPDATE
-       SET status = EXCLUDED.status, maturity = EXCLUDED.maturity, owner = EXCLUDED.owner,
-           due_date = EXCLUDED.due_date, evidence_notes = EXCLUDED.evidence_notes,
-           evidence_links = EXCLUDED.evidence_links, updated_by = EXCLUDED.updated_by,
-           updated_at = now()
-     WHERE (t.status, t.maturity, t.owner, t.due_date, t.evidence_notes, t.evidence_links)
-           IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.maturity, EXCLUDED.owner,
-                             EXCLUDED.due_date, EXCLUDED.evidence_notes, EXCLUDED.evidence_links);
-    v_refs := ARRAY(SELECT i->>'requirement' FROM jsonb_array_elements(p_items) i);
+     WHERE t.enrolment_id = e.id AND t.requirement_id = r.id
+       AND (SELECT (m.status, m.maturity, m.owner, m.due_date, m.evidence_notes, m.evidence_links)
+                   IS DISTINCT FROM (t.status, t.maturity, t.owner, t.due_date, t.evidence_notes,
+                                     t.evidence_links)
+              FROM assessment_merged(t, i) m);
     PERFORM audit('assessment_update', 'enrolment', e.id, e.cluster_id, e.organisation_id,
                   jsonb_build_object('requirements', v_refs));
     RETURN json_build_object('enrolment_id', e.id, 'items', (

@@ -39,8 +39,25 @@ BEGIN
           FROM progress_deliverables(e.id, e.cluster_id) d));
 END $$;
 
+-- A deliverable with an item's values merged in: an absent member keeps the value, null clears
+-- it; an approved deliverable keeps (or gets, by default today) its approval date, others have
+-- none.
+CREATE FUNCTION deliverable_merged(t deliverables, i jsonb, p_today date) RETURNS deliverables
+    LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF i ? 'status' THEN t.status := i->>'status'; END IF;
+    IF i ? 'approved_on' THEN t.approved_on := (i->>'approved_on')::date; END IF;
+    t.approved_on := CASE WHEN t.status = 'approved' THEN coalesce(t.approved_on, p_today) END;
+    IF i ? 'due_date' THEN t.due_date := (i->>'due_date')::date; END IF;
+    IF i ? 'document' THEN t.document := i->>'document'; END IF;
+    IF i ? 'notes' THEN t.notes := i->>'notes'; END IF;
+    RETURN t;
+END $$;
+
 -- items: [{"deliverable", "status"?, "approved_on"?, "due_date"?, "document"?, "notes"?}];
--- absent members keep their value, null clears. Approving without a date approves today.
+-- absent members keep their value, null clears. Approving without a date approves today. Missing
+-- rows are first created as "todo" (what a missing row means), then each item is merged into the
+-- current row version.
 CREATE FUNCTION api_deliverable_update(p_enrolment uuid, p_items jsonb) RETURNS json
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -69,29 +86,19 @@ BEGIN
         PERFORM raise_field_error('422', 'invalid_value', format('items[%s].approved_on', bad.idx),
                                   'the approval date cannot be in the future');
     END IF;
-    PERFORM 1 FROM deliverables d
-      WHERE d.enrolment_id = e.id
-        AND d.deliverable_key IN (SELECT i->>'deliverable' FROM jsonb_array_elements(p_items) i)
-      FOR UPDATE;
-    INSERT INTO deliverables AS t (cluster_id, organisation_id, enrolment_id, deliverable_key,
-                                   status, approved_on, due_date, document, notes, updated_by)
-    SELECT e.cluster_id, e.organisation_id, e.id, x.key, x.status,
-           CASE WHEN x.status = 'approved'
-                THEN coalesce(CASE WHEN i ? 'approved_on' THEN (i->>'approved_on')::date
-                                   ELSE d.approved_on END, v_today) END,
-           CASE WHEN i ? 'due_date' THEN (i->>'due_date')::date ELSE d.due_date END,
-           CASE WHEN i ? 'document' THEN i->>'document' ELSE d.document END,
-           CASE WHEN i ? 'notes' THEN i->>'notes' ELSE d.notes END,
-           ctx_user()
+    INSERT INTO deliverables (cluster_id, organisation_id, enrolment_id, deliverable_key, updated_by)
+    SELECT e.cluster_id, e.organisation_id, e.id, i->>'deliverable', ctx_user()
       FROM jsonb_array_elements(p_items) i
-      CROSS JOIN LATERAL (SELECT i->>'deliverable' AS key) k
-      LEFT JOIN deliverables d ON d.enrolment_id = e.id AND d.deliverable_key = k.key
-      CROSS JOIN LATERAL (SELECT k.key, CASE WHEN i ? 'status' THEN i->>'status'
-                                             ELSE coalesce(d.status, 'todo') END AS status) x
-    ON CONFLICT (enrolment_id, deliverable_key) DO UPDATE
-       SET status = EXCLUDED.status, approved_on = EXCLUDED.approved_on,
-           due_date = EXCLUDED.due_date, document = EXCLUDED.document, notes = EXCLUDED.notes,
-           updated_at = now(), updated_by = EXCLUDED.updated_by;
+    ON CONFLICT (enrolment_id, deliverable_key) DO NOTHING;
+    UPDATE deliverables t
+       SET (status, approved_on, due_date, document, notes, updated_at, updated_by) =
+           (SELECT m.status, m.approved_on, m.due_date, m.document, m.notes, now(), ctx_user()
+              FROM deliverable_merged(t, i, v_today) m)
+      FROM jsonb_array_elements(p_items) i
+     WHERE t.enrolment_id = e.id AND t.deliverable_key = i->>'deliverable'
+       AND (SELECT (m.status, m.approved_on, m.due_date, m.document, m.notes)
+                   IS DISTINCT FROM (t.status, t.approved_on, t.due_date, t.document, t.notes)
+              FROM deliverable_merged(t, i, v_today) m);
     PERFORM audit('deliverable_update', 'enrolment', e.id, e.cluster_id, e.organisation_id,
                   jsonb_build_object('items', p_items));
     RETURN api_deliverable_list(p_enrolment);

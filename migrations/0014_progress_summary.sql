@@ -111,7 +111,10 @@ BEGIN
                    sum(not_applicable)::bigint AS na, sum(overdue)::bigint AS overdue,
                    round(sum(maturity_sum) / nullif(sum(maturity_n), 0), 2) AS maturity
               FROM grp),
-    ga AS MATERIALIZED (SELECT * FROM gap_analyses WHERE enrolment_id = e.id AND status = 'final'),
+    -- The baseline's parts are taken out once (the stored document is compressed).
+    ga AS MATERIALIZED (SELECT id, finalised_at, estimated_coaching_half_days,
+                               baseline->'totals' AS base_totals, baseline->'groups' AS base_groups
+                          FROM gap_analyses WHERE enrolment_id = e.id AND status = 'final'),
     dl AS MATERIALIZED (SELECT * FROM progress_deliverables(e.id, e.cluster_id)),
     moved AS (
         SELECT count(*) FILTER (WHERE progress_status_rank(cur.status) > progress_status_rank(i.status)) AS improved,
@@ -152,17 +155,17 @@ BEGIN
         'framework', (SELECT framework_ref_json(f) FROM frameworks f WHERE f.id = v_fw),
         'as_of', v_today,
         'totals', (SELECT progress_counts_json(t.total, t.ns, t.ip, t.im, t.na, t.maturity,
-                                               ga.baseline->'totals')
+                                               ga.base_totals)
                      FROM tot t LEFT JOIN ga ON true),
         'clauses', (SELECT json_agg(progress_group_json(g.group_key, g.kind, g.title,
                         progress_counts_json(g.total, g.not_started, g.in_progress, g.implemented,
                             g.not_applicable, round(g.maturity_sum / nullif(g.maturity_n, 0), 2),
-                            ga.baseline->'groups'->g.group_key)) ORDER BY g.ord)
+                            ga.base_groups->g.group_key)) ORDER BY g.ord)
                       FROM grp g LEFT JOIN ga ON true WHERE g.kind = 'clause'),
         'annex_a', (SELECT json_agg(progress_group_json(g.group_key, g.kind, g.title,
                         progress_counts_json(g.total, g.not_started, g.in_progress, g.implemented,
                             g.not_applicable, round(g.maturity_sum / nullif(g.maturity_n, 0), 2),
-                            ga.baseline->'groups'->g.group_key)) ORDER BY g.ord)
+                            ga.base_groups->g.group_key)) ORDER BY g.ord)
                       FROM grp g LEFT JOIN ga ON true WHERE g.kind = 'control'),
         'deliverables', (SELECT json_build_object('total', count(*),
                             'todo', count(*) FILTER (WHERE status = 'todo'),
@@ -173,9 +176,9 @@ BEGIN
         'baseline', (SELECT json_build_object('gap_analysis_id', ga.id,
                         'finalised_at', ga.finalised_at,
                         'estimated_coaching_half_days', ga.estimated_coaching_half_days,
-                        'implemented_percent', progress_pct((ga.baseline->'totals'->>'implemented')::bigint,
-                            (ga.baseline->'totals'->>'total')::bigint
-                            - (ga.baseline->'totals'->>'not_applicable')::bigint),
+                        'implemented_percent', progress_pct((ga.base_totals->>'implemented')::bigint,
+                            (ga.base_totals->>'total')::bigint
+                            - (ga.base_totals->>'not_applicable')::bigint),
                         'improved_requirements', m.improved, 'regressed_requirements', m.regressed)
                        FROM ga, moved m),
         'trend', (SELECT json_agg(json_build_object('week', week, 'implemented', implemented,
@@ -307,7 +310,8 @@ CREATE FUNCTION progress_cluster_medians(p_cluster uuid, p_fw uuid)
       FROM per, n GROUP BY per.group_key, n.n
 $$;
 
-CREATE FUNCTION api_progress_benchmark(p_enrolment uuid) RETURNS json LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION api_progress_benchmark(p_enrolment uuid) RETURNS json LANGUAGE plpgsql STABLE
+    SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     e enrolments := progress_enrolment(p_enrolment, 'read');
     v_fw uuid := cluster_framework_id(e.cluster_id);

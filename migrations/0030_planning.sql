@@ -591,6 +591,20 @@ CREATE CONSTRAINT TRIGGER coaching_sessions_no_training_overlap
     ON coaching_sessions DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION coaching_sessions_no_training_overlap();
 
+-- An organisation that withdraws no longer takes part: its gap-analysis sessions still to come
+-- are cancelled (its coaching is cancelled by the coaching service).
+CREATE FUNCTION planning_cancel_on_withdrawal() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = isms, pg_temp AS $$
+BEGIN
+    UPDATE training_sessions SET status = 'cancelled',
+           cancel_reason = 'the organisation withdrew from the cluster'
+     WHERE enrolment_id = NEW.id AND status IN ('planned', 'confirmed');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER planning_cancel_on_withdrawal AFTER UPDATE OF status ON enrolments
+    FOR EACH ROW WHEN (NEW.status = 'withdrawn' AND OLD.status IS DISTINCT FROM 'withdrawn')
+    EXECUTE FUNCTION planning_cancel_on_withdrawal();
+
 -- ---------------------------------------------------------------------------------------------
 -- The curriculum a cluster follows, and its settings with their defaults
 -- ---------------------------------------------------------------------------------------------
@@ -629,7 +643,8 @@ $$;
 -- Progress's extension point: a module's deliverables are due at the next training after it (the
 -- last module's at the target end date, or a cycle after its session when that is later).
 CREATE OR REPLACE FUNCTION module_due_dates(p_cluster uuid)
-    RETURNS TABLE (module_key text, due_date date) LANGUAGE plpgsql STABLE AS $$
+    RETURNS TABLE (module_key text, due_date date) LANGUAGE plpgsql STABLE
+    SET search_path = isms, pg_temp AS $$
 BEGIN
     RETURN QUERY
     WITH m AS (SELECT pm.pos, pm.module_key, pm.kind FROM planning_modules(p_cluster) pm),
@@ -653,7 +668,7 @@ END $$;
 -- those it registered for (training sessions that are not cancelled).
 CREATE OR REPLACE FUNCTION training_attendance(p_cluster uuid)
     RETURNS TABLE (enrolment_id uuid, attended_half_days numeric, planned_half_days numeric)
-    LANGUAGE plpgsql STABLE AS $$
+    LANGUAGE plpgsql STABLE SET search_path = isms, pg_temp AS $$
 BEGIN
     RETURN QUERY
     SELECT e.id,

@@ -311,3 +311,8 @@ BEGIN
 END $$;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA isms TO isms_app;
+-- Internal: they read every cluster and check nobody; only the functions above (run as the owner)
+-- and the booking guards call them.
+REVOKE EXECUTE ON FUNCTION planning_busy_elsewhere(uuid, uuid[], uuid[], date, date),
+    planning_input_orgs(clusters), planning_input_sessions(uuid),
+    planning_first_conflict(uuid, uuid, uuid, date, text, integer, uuid[], uuid[]) FROM isms_app;

@@ -195,9 +195,10 @@ BEGIN
          LIMIT 1000), '[]'));
 END $$;
 
--- Sessions (programme and coaching) that a new unavailability of an organisation or a person hits.
+-- Sessions (programme and coaching) that a new unavailability of an organisation or a person hits,
+-- as far as the caller may see them.
 CREATE FUNCTION planning_affected_sessions(u unavailability) RETURNS json
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = isms, pg_temp AS $$
+    LANGUAGE sql STABLE AS $$
     WITH hit AS (
         SELECT t.id, CASE t.kind WHEN 'training' THEN 'training' ELSE 'gap_analysis' END AS type,
                t.cluster_id, planning_module_title(t.cluster_id, t.module_key) AS title,
@@ -443,6 +444,14 @@ DECLARE
     v_today date := (SELECT (now() AT TIME ZONE c.time_zone)::date FROM clusters c
                       WHERE c.id = t.cluster_id);
 BEGIN
+    IF NOT ((p_action = 'confirm' AND t.status = 'planned')
+            OR (p_action = 'complete' AND t.status = 'confirmed')
+            OR (p_action = 'cancel' AND t.status IN ('planned', 'confirmed'))) THEN
+        PERFORM raise_error('409', 'invalid_transition', format(
+            'a %s session cannot become %s%s', t.status, v_to,
+            CASE WHEN p_action = 'complete' AND t.status = 'planned' THEN ': confirm it first'
+                 ELSE '' END));
+    END IF;
     IF v_to = 'done' AND t.session_date > v_today THEN
         PERFORM raise_error('409', 'not_yet_held', format(
             'the session is on %s: it can be marked done once it has taken place', t.session_date));

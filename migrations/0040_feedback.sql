@@ -20,8 +20,9 @@
 -- 3. No time of writing is stored. What others see changes only at a board's release ticks (every
 --    release_interval_minutes, and when the coordinator closes the board):
 --    - waiting posts are released in a batch only when they come from at least k distinct
---      organisations (k = clusters.feedback_release_threshold, 2..20); closing the board releases
---      the rest once the board has reached k (an earlier batch, or posts from k organisations);
+--      organisations (k = clusters.feedback_release_threshold, 2..20), at a tick or when the
+--      coordinator closes the board (a last tick); posts that never make a batch stay with their
+--      authors, so a release is never one organisation's posts alone;
 --    - a released post shows its batch number and the batch's date (the cluster's time zone), its
 --      order within the batch is drawn at random at release time, and ids are UUIDv4;
 --    - edits and deletions of released posts wait in feedback_post_changes (readable by the author
@@ -312,6 +313,11 @@ BEGIN
     PERFORM feedback_require_open(NEW.board_id);
     SELECT * INTO k FROM feedback_board_keys WHERE board_id = NEW.board_id;
     NEW.author_tag := feedback_tag(k.inner_pad, k.outer_pad, 'author', ctx_org());
+    IF (SELECT count(*) FROM feedback_posts WHERE board_id = NEW.board_id AND batch IS NULL
+           AND author_tag = NEW.author_tag) >= 50 THEN
+        PERFORM raise_error('409', 'too_many_waiting', 'your organisation already has 50 posts '
+                            'waiting on this board; post again after the next release');
+    END IF;
     NEW.batch := NULL;
     NEW.released_on := NULL;
     NEW.rank := NULL;
@@ -385,20 +391,59 @@ BEGIN
     RETURN v_last;
 END $$;
 
--- One tick of a board: publishes pending deletions and edits, "me too" counts and, when the
--- threshold allows, releases the waiting posts as one batch in random order; counts what still
--- waits; closes the board when `p_closing`. Returns whether readers see a change. Runs for the
--- timer (only when the tick is due) or for a coordinator of the board's cluster who closes it.
+-- Publishes a board's pending deletions and edits of released posts and its "me too" counts;
+-- returns the posts that changed for readers. Needs the owner's privileges (from the tick).
+CREATE FUNCTION feedback_publish_changes(p_board uuid) RETURNS uuid[] LANGUAGE plpgsql AS $$
+DECLARE
+    v_changed uuid[];
+BEGIN
+    WITH gone AS (
+        DELETE FROM feedback_posts p USING feedback_post_changes c
+         WHERE c.board_id = p_board AND c.withdraw AND p.id = c.post_id RETURNING p.id),
+    edited AS (
+        UPDATE feedback_posts p SET body = c.body FROM feedback_post_changes c
+         WHERE c.board_id = p_board AND NOT c.withdraw AND p.id = c.post_id
+           AND p.body IS DISTINCT FROM c.body RETURNING p.id)
+    SELECT coalesce(array_agg(id), '{}') INTO v_changed
+      FROM (SELECT id FROM gone UNION ALL SELECT id FROM edited) AS x;
+    DELETE FROM feedback_post_changes WHERE board_id = p_board;
+    WITH counted AS (
+        UPDATE feedback_posts p
+           SET me_too = (SELECT count(*) FROM feedback_reactions r WHERE r.post_id = p.id)
+         WHERE p.board_id = p_board AND p.batch IS NOT NULL
+           AND p.me_too <> (SELECT count(*) FROM feedback_reactions r WHERE r.post_id = p.id)
+        RETURNING p.id)
+    SELECT v_changed || coalesce(array_agg(id), '{}') INTO v_changed FROM counted;
+    RETURN v_changed;
+END $$;
+
+-- Releases the board's waiting posts as batch `p_batch`, in an order drawn at random, dated by
+-- the day in `p_time_zone`; returns them. Needs the owner's privileges (from the tick).
+CREATE FUNCTION feedback_release_batch(p_board uuid, p_batch integer, p_time_zone text)
+    RETURNS uuid[] LANGUAGE sql AS $$
+    WITH drawn AS (
+        SELECT id, row_number() OVER (ORDER BY random()) AS r
+          FROM feedback_posts WHERE board_id = p_board AND batch IS NULL),
+    released AS (
+        UPDATE feedback_posts p SET batch = p_batch, rank = drawn.r::integer,
+               released_on = (now() AT TIME ZONE p_time_zone)::date
+          FROM drawn WHERE p.id = drawn.id RETURNING p.id)
+    SELECT coalesce(array_agg(id), '{}') FROM released
+$$;
+
+-- One tick of a board: publishes what waits for it and, when the threshold allows, releases the
+-- waiting posts as one batch; counts what still waits; closes the board when `p_closing` (a last
+-- tick, at once).
+-- Returns whether readers see a change. Runs for the timer (only when the tick is due) or for a
+-- coordinator of the board's cluster who closes it.
 CREATE FUNCTION feedback_board_tick(p_board uuid, p_closing boolean) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = isms, pg_temp AS $$
 DECLARE
     b record;
-    v_changed uuid[] := '{}';
-    v_ids uuid[];
+    v_changed uuid[];
+    v_released uuid[];
     v_waiting integer;
     v_waiting_orgs integer;
-    v_all_orgs integer;
-    v_batch integer;
     v_interval interval;
 BEGIN
     SELECT fb.id, fb.cluster_id, fb.state, fb.batches, fb.waiting_posts, fb.next_release_at,
@@ -412,53 +457,25 @@ BEGIN
     IF b.state <> 'open' OR (NOT p_closing AND b.next_release_at > now()) THEN
         RETURN false;
     END IF;
+    v_changed := feedback_publish_changes(p_board);
 
-    -- Deletions and edits of released posts.
-    WITH gone AS (
-        DELETE FROM feedback_posts p USING feedback_post_changes c
-         WHERE c.board_id = p_board AND c.withdraw AND p.id = c.post_id RETURNING p.id)
-    SELECT v_changed || coalesce(array_agg(id), '{}') INTO v_changed FROM gone;
-    WITH edited AS (
-        UPDATE feedback_posts p SET body = c.body FROM feedback_post_changes c
-         WHERE c.board_id = p_board AND NOT c.withdraw AND p.id = c.post_id
-           AND p.body IS DISTINCT FROM c.body RETURNING p.id)
-    SELECT v_changed || coalesce(array_agg(id), '{}') INTO v_changed FROM edited;
-    DELETE FROM feedback_post_changes WHERE board_id = p_board;
-
-    -- "Me too" counts.
-    WITH counted AS (
-        UPDATE feedback_posts p
-           SET me_too = (SELECT count(*) FROM feedback_reactions r WHERE r.post_id = p.id)
-         WHERE p.board_id = p_board AND p.batch IS NOT NULL
-           AND p.me_too <> (SELECT count(*) FROM feedback_reactions r WHERE r.post_id = p.id)
-        RETURNING p.id)
-    SELECT v_changed || coalesce(array_agg(id), '{}') INTO v_changed FROM counted;
-
-    -- The release: a batch needs k distinct organisations; closing releases the rest when the
-    -- board has reached k (a batch went out before, or its posts come from k organisations).
+    -- A batch needs k distinct organisations, also when the board closes: otherwise whoever
+    -- closes could release one organisation's latest posts on their own, right after watching
+    -- it write.
     SELECT count(*), count(DISTINCT author_tag) INTO v_waiting, v_waiting_orgs
       FROM feedback_posts WHERE board_id = p_board AND batch IS NULL;
-    SELECT count(DISTINCT author_tag) INTO v_all_orgs FROM feedback_posts WHERE board_id = p_board;
-    IF v_waiting > 0 AND (v_waiting_orgs >= b.k
-                          OR (p_closing AND (b.batches > 0 OR v_all_orgs >= b.k))) THEN
-        v_batch := b.batches + 1;
-        WITH drawn AS (
-            SELECT id, row_number() OVER (ORDER BY random()) AS r
-              FROM feedback_posts WHERE board_id = p_board AND batch IS NULL),
-        released AS (
-            UPDATE feedback_posts p SET batch = v_batch, rank = drawn.r::integer,
-                   released_on = (now() AT TIME ZONE b.time_zone)::date
-              FROM drawn WHERE p.id = drawn.id RETURNING p.id)
-        SELECT array_agg(id) INTO v_ids FROM released;
-        v_changed := v_changed || v_ids;
+    IF v_waiting > 0 AND v_waiting_orgs >= b.k THEN
+        v_released := feedback_release_batch(p_board, b.batches + 1, b.time_zone);
+        v_changed := v_changed || v_released;
         PERFORM audit('feedback_release', 'feedback_board', p_board, b.cluster_id, NULL,
-                      jsonb_build_object('batch', v_batch, 'posts', cardinality(v_ids)));
+                      jsonb_build_object('batch', b.batches + 1, 'posts', cardinality(v_released)));
         v_waiting := 0;
     END IF;
 
     v_interval := make_interval(mins => b.release_interval_minutes);
     UPDATE feedback_boards
-       SET batches = coalesce(v_batch, batches), waiting_posts = v_waiting,
+       SET batches = batches + (coalesce(cardinality(v_released), 0) > 0)::integer,
+           waiting_posts = v_waiting,
            state = CASE WHEN p_closing THEN 'closed' ELSE state END,
            closed_at = CASE WHEN p_closing THEN now() END,
            next_release_at = CASE WHEN p_closing THEN next_release_at
@@ -504,3 +521,5 @@ GRANT SELECT (id, cluster_id, board_id, body, batch, released_on, rank, me_too, 
       UPDATE (body, hidden, hidden_reason),
       DELETE ON feedback_posts TO isms_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON feedback_post_changes TO isms_app;
+-- (0041 grants EXECUTE on every function of the schema, by convention, then takes back these
+-- three internal steps of the tick, which would fail for the app role anyway.)

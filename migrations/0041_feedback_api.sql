@@ -275,8 +275,8 @@ BEGIN
     RETURN feedback_board_answer(p_board);
 END $$;
 
--- Closing publishes what waits for the next tick and releases the remaining posts when the board
--- as a whole has reached the threshold.
+-- Closing is a last tick, at once: it publishes what waits for the next tick and releases the
+-- waiting posts when they come from k organisations, like any tick.
 CREATE FUNCTION api_feedback_board_close(p_board uuid) RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     v_cluster uuid := feedback_require_moderator(p_board);
@@ -548,3 +548,5 @@ END $$;
 
 GRANT USAGE ON TYPE feedback_post_view TO isms_app;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA isms TO isms_app;
+REVOKE EXECUTE ON FUNCTION feedback_emit(uuid, uuid[], boolean), feedback_publish_changes(uuid),
+       feedback_release_batch(uuid, integer, text) FROM isms_app;

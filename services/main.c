@@ -19,6 +19,7 @@
 #include "progress/progress.h"
 #include "system/system.h"
 #include "tenancy/tenancy.h"
+#include "web/web.h"
 #include "version.h"
 
 typedef struct service {
@@ -36,6 +37,7 @@ static const service_t services[] = {
     {feedback_routes, &feedback_routes_count, feedback_statements, &feedback_statements_count},
     {progress_routes, &progress_routes_count, progress_statements, &progress_statements_count},
     {planning_routes, &planning_routes_count, planning_statements, &planning_statements_count},
+    {web_routes, &web_routes_count, NULL, NULL},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 

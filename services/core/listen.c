@@ -149,7 +149,8 @@ static void lost(pg_listener_t *l, const char *why) {
     if (log_enabled(level)) {
         log_line_t line;
         log_begin(&line, level,
-                  was_ready ? "notification listener lost" : "notification listener connect failed");
+                  was_ready ? "notification listener lost"
+                            : "notification listener connect failed");
         log_str(&line, "detail", why);
         log_int(&line, "retry_ms", delay);
         log_emit(&line);
@@ -330,8 +331,8 @@ int listen_add_channel(pg_listener_t *l, const char *channel) {
         !((channel[0] >= 'a' && channel[0] <= 'z') || channel[0] == '_'))
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!((channel[i] >= 'a' && channel[i] <= 'z') || (channel[i] >= '0' && channel[i] <= '9') ||
-              channel[i] == '_'))
+        if (!((channel[i] >= 'a' && channel[i] <= 'z') ||
+              (channel[i] >= '0' && channel[i] <= '9') || channel[i] == '_'))
             return -1;
     if ((l->channels[l->nchannels] = strdup(channel)) == NULL)
         return -1;

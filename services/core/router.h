@@ -13,9 +13,9 @@ typedef int (*route_handler_t)(struct http_req *req);
 
 /** What a route needs from the request before its handler runs. */
 enum {
-    ROUTE_PUBLIC = 0,       /* no authentication */
-    ROUTE_AUTH = 1,         /* a valid bearer token */
-    ROUTE_JSON_BODY = 2,    /* a JSON body, parsed strictly, before the handler */
+    ROUTE_PUBLIC = 0,        /* no authentication */
+    ROUTE_AUTH = 1,          /* a valid bearer token */
+    ROUTE_JSON_BODY = 2,     /* a JSON body, parsed strictly, before the handler */
     ROUTE_OPTIONAL_BODY = 4, /* a JSON body when one is sent */
     ROUTE_ANONYMOUS = 8      /* the request id is always the server's: a client-chosen one could
                                 name the writer in the access log */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const columns[] = {"status", "batch",         "released_on", "text",
-                                      "me_too", "me_too_mine",   "is_mine",     "hidden",
-                                      "hidden_reason"};
+static const char *const columns[] = {"status",  "batch",  "released_on",
+                                      "text",    "me_too", "me_too_mine",
+                                      "is_mine", "hidden", "hidden_reason"};
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
 typedef struct out {

@@ -4,7 +4,7 @@
  * every stream of that board in this process, and each stream then reads what is new with its
  * own identity (the reader's visibility, exactly as for the REST reads), from the id it last
  * sent. When the LISTEN connection comes back after a loss, every stream reads again, so nothing
- * released meanwhile is missed. */
+ * released meanwhile is missed. A process connects for LISTEN only once it has had a stream. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,10 @@
 #define CHANNEL "isms_feedback"
 #define TIMER_MS 1000
 #define RELEASE_EVERY 5 /* timer turns between release ticks */
-#define RETRY_MS 2000   /* what clients are told to wait before reconnecting */
+/* Timer turns between reads of every stream: access is checked again, so a revoked session or
+ * a withdrawn organisation loses its stream even when nothing happens on the board. */
+#define RECHECK_EVERY 60
+#define RETRY_MS 2000 /* what clients are told to wait before reconnecting */
 
 /* One reader's stream. Owned by the runtime's list while its SSE stream lives, and by the queries
  * in flight (refs); freed when both are over. */
@@ -44,6 +47,7 @@ static struct {
     uv_timer_t timer;
     unsigned turns;
     int releasing; /* a release query is in flight */
+    int listening; /* the LISTEN connection was started (with the first stream) */
     int closing;
     fb_stream_t *streams;
 } rt;
@@ -88,8 +92,8 @@ static void stream_fail(fb_stream_t *fs, const http_error_t *e) {
 static db_txn_t *events_txn(http_req_t *req, const char *board, const char *after) {
     db_txn_t *txn = http_txn_new(req);
     const char *params[] = {board, after, FB_EVENTS_PAGE_TEXT};
-    if (txn != NULL && (req->result_index = db_txn_add(txn, &feedback_statements[FB_EVENTS],
-                                                       params)) < 0) {
+    if (txn != NULL &&
+        (req->result_index = db_txn_add(txn, &feedback_statements[FB_EVENTS], params)) < 0) {
         db_txn_free(txn);
         return NULL;
     }
@@ -191,6 +195,13 @@ static void on_first_events(http_req_t *req, db_txn_t *txn) {
     rt.streams = fs;
     if (send_rows(fs, db_txn_result(txn, req->result_index)) >= FB_EVENTS_PAGE)
         stream_poll(fs);
+    /* The LISTEN connection starts with the first stream; once it is ready, every stream reads
+     * again, so what was committed since this stream's first read is not missed. */
+    if (!rt.listening) {
+        rt.listening = 1;
+        if (listen_start(rt.listener) != 0)
+            log_msg(LOG_ERROR, "feedback: the notification listener could not start", NULL);
+    }
 }
 
 int feedback_events_route(http_req_t *req) {
@@ -274,9 +285,10 @@ static void release_due(void) {
 
 static void on_timer(uv_timer_t *timer) {
     (void)timer;
+    int recheck = (rt.turns + 1) % RECHECK_EVERY == 0;
     for (fb_stream_t *fs = rt.streams, *next; fs != NULL; fs = next) {
         next = fs->next;
-        if (fs->retry && !fs->querying)
+        if ((fs->retry || recheck) && !fs->querying)
             stream_poll(fs);
     }
     if (++rt.turns % RELEASE_EVERY == 0)
@@ -301,8 +313,7 @@ int feedback_start(uv_loop_t *loop, http_server_t *server) {
     if (rt.hub == NULL || rt.listener == NULL || listen_add_channel(rt.listener, CHANNEL) != 0 ||
         uv_timer_init(loop, &rt.timer) != 0)
         return -1;
-    if (http_server_on_shutdown(server, on_server_shutdown, NULL) != 0 ||
-        listen_start(rt.listener) != 0) {
+    if (http_server_on_shutdown(server, on_server_shutdown, NULL) != 0) {
         uv_close((uv_handle_t *)&rt.timer, NULL);
         return -1;
     }

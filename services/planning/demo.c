@@ -24,11 +24,14 @@ typedef struct demo_user {
 } demo_user_t;
 
 static demo_user_t users[] = {
-    {"coordinator", "coordinator@demo.example", "Demo Coordinator", "Cluster Programme Office (demo)", "", "", ""},
-    {"trainer", "trainer@demo.example", "Demo Trainer", "Cluster Programme Office (demo)", "", "", ""},
+    {"coordinator", "coordinator@demo.example", "Demo Coordinator",
+     "Cluster Programme Office (demo)", "", "", ""},
+    {"trainer", "trainer@demo.example", "Demo Trainer", "Cluster Programme Office (demo)", "", "",
+     ""},
     {"coach", "coach@demo.example", "Demo Coach", "Demo Consulting (demo)", "", "", ""},
     {"member", "ifonline@demo.example", "IfOnline project manager", "IfOnline", "", "", ""},
-    {"member", "laa@demo.example", "LAA project manager", "Luxembourg Airport Authority", "", "", ""},
+    {"member", "laa@demo.example", "LAA project manager", "Luxembourg Airport Authority", "", "",
+     ""},
 };
 #define NUSERS (sizeof(users) / sizeof(users[0]))
 
@@ -77,8 +80,8 @@ static int load_people(PGconn *pg, char orgs[][40]) {
         return -1;
     const char *p3[] = {"IfOnline", "member", "4",
                         "IS management of a shared building; HR software services", orgs[0]};
-    const char *p4[] = {"Luxembourg Airport Authority", "member", "150",
-                        "Air navigation services", orgs[0]};
+    const char *p4[] = {"Luxembourg Airport Authority", "member", "150", "Air navigation services",
+                        orgs[0]};
     if (value(pg, org_sql, 5, p3, orgs[2], 40) != 0 || value(pg, org_sql, 5, p4, orgs[3], 40) != 0)
         return -1;
     const int org_of[] = {0, 0, 1, 2, 3};
@@ -230,7 +233,10 @@ static void print_plan(const plan_doc_t *doc, const plan_result_t *r) {
         if (s->kind != PLAN_TRAINING)
             continue;
         plan_day_format(s->day, day);
-        printf("    %s %-9s %s\n", day, s->half_days == 2 ? "all day" : s->slot ? "afternoon" : "morning",
+        printf("    %s %-9s %s\n", day,
+               s->half_days == 2 ? "all day"
+               : s->slot         ? "afternoon"
+                                 : "morning",
                doc->modules[s->module].title);
     }
 }

@@ -74,8 +74,8 @@ int planning_put_curriculum(http_req_t *req) {
             planning_invalid_field(req, err.field, err.message);
             return 0;
         }
-        trainings += strcmp(cJSON_GetObjectItemCaseSensitive(m, "kind")->valuestring,
-                            "training") == 0;
+        trainings +=
+            strcmp(cJSON_GetObjectItemCaseSensitive(m, "kind")->valuestring, "training") == 0;
     }
     if (trainings == 0) {
         planning_invalid_field(req, "modules", "a curriculum needs at least one training");
@@ -197,8 +197,16 @@ static char *feed_text(const cJSON *doc, size_t *len) {
     i = 0;
     cJSON_ArrayForEach(x, events) {
         plan_day_t end_day;
-        e[i] = (ical_event_t){str(x, "uid"), 0, str(x, "dtstamp"), 0, 0, 0, str(x, "summary"),
-                              str(x, "description"), str(x, "location"), str(x, "status")};
+        e[i] = (ical_event_t){str(x, "uid"),
+                              0,
+                              str(x, "dtstamp"),
+                              0,
+                              0,
+                              0,
+                              str(x, "summary"),
+                              str(x, "description"),
+                              str(x, "location"),
+                              str(x, "status")};
         e[i].sequence = (long)cJSON_GetObjectItemCaseSensitive(x, "sequence")->valuedouble;
         if (local_time(str(x, "start"), &e[i].day, &e[i].start_minute) != 0 ||
             local_time(str(x, "end"), &end_day, &e[i].end_minute) != 0)
@@ -207,8 +215,8 @@ static char *feed_text(const cJSON *doc, size_t *len) {
             e[i].end_minute = 24 * 60; /* a session never runs past midnight */
         i++;
     }
-    ical_calendar_t cal = {"-//isms-cluster//planning//EN", str(doc, "name"),
-                           str(doc, "time_zone"), o, nobs, e, nev};
+    ical_calendar_t cal = {
+        "-//isms-cluster//planning//EN", str(doc, "name"), str(doc, "time_zone"), o, nobs, e, nev};
     text = ical_write(&cal, len);
 done:
     free(o);

@@ -178,10 +178,9 @@ static void timezone_block(sbuf_t *b, const ical_calendar_t *cal) {
 }
 
 static int valid_event(const ical_event_t *e) {
-    return e->uid != NULL && e->uid[0] != '\0' && e->dtstamp != NULL &&
-           strlen(e->dtstamp) == 16 && e->summary != NULL && e->status != NULL &&
-           e->start_minute >= 0 && e->end_minute > e->start_minute && e->end_minute <= 24 * 60 &&
-           e->sequence >= 0;
+    return e->uid != NULL && e->uid[0] != '\0' && e->dtstamp != NULL && strlen(e->dtstamp) == 16 &&
+           e->summary != NULL && e->status != NULL && e->start_minute >= 0 &&
+           e->end_minute > e->start_minute && e->end_minute <= 24 * 60 && e->sequence >= 0;
 }
 
 static void event_block(sbuf_t *b, const ical_calendar_t *cal, const ical_event_t *e) {

@@ -10,8 +10,8 @@
 /** One onset of a time zone offset (a VTIMEZONE STANDARD or DAYLIGHT sub-component). */
 typedef struct ical_observance {
     int daylight;
-    plan_day_t day; /* local date and time of the onset, in the offset before it */
-    int minute;     /* minutes after local midnight */
+    plan_day_t day;             /* local date and time of the onset, in the offset before it */
+    int minute;                 /* minutes after local midnight */
     int offset_from, offset_to; /* seconds east of UTC */
 } ical_observance_t;
 

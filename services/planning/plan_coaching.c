@@ -63,7 +63,8 @@ static int coaching_fits(const plan_ctx_t *c, int o, int coach, plan_day_t d, in
     if (slot + half_days > 2 || !plan_day_usable(c, d))
         return 0;
     for (int h = 0; h < half_days; h++)
-        if (!plan_free(c, c->in->orgs[o].resource, d, slot + h) || !plan_free(c, coach, d, slot + h))
+        if (!plan_free(c, c->in->orgs[o].resource, d, slot + h) ||
+            !plan_free(c, coach, d, slot + h))
             return 0;
     return 1;
 }
@@ -151,9 +152,18 @@ static int place_new(plan_ctx_t *c, int o, const cycles_t *cy, org_state_t *st, 
             continue;
         }
         int origin = i < nredo ? redo[i] : -1;
-        plan_session_t s = {origin >= 0 ? in->current[origin].id : NULL, PLAN_COACHING,
-                            cy->module[k], 0, o, c->base + h / 2, h % 2, 1, -1,
-                            in->orgs[o].coach, PLAN_PLANNED, origin};
+        plan_session_t s = {origin >= 0 ? in->current[origin].id : NULL,
+                            PLAN_COACHING,
+                            cy->module[k],
+                            0,
+                            o,
+                            c->base + h / 2,
+                            h % 2,
+                            1,
+                            -1,
+                            in->orgs[o].coach,
+                            PLAN_PLANNED,
+                            origin};
         if (origin >= 0)
             used[origin] = 1;
         plan_book(c, &s, 1);

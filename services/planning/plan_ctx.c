@@ -66,8 +66,8 @@ static int valid_resource(const plan_input_t *in, int r) {
 static int check_input(const plan_input_t *in) {
     if (in->nmodules < 0 || in->norgs < 0 || in->nresources < 0 || in->ntrainers < 0 ||
         in->nperiods < 0 || in->ncurrent < 0 || in->nholidays < 0 || in->end < in->earliest ||
-        in->norgs > 512 ||
-        in->gap_min_days < 1 || in->gap_max_days < in->gap_min_days || (in->weekdays & 0x7f) == 0)
+        in->norgs > 512 || in->gap_min_days < 1 || in->gap_max_days < in->gap_min_days ||
+        (in->weekdays & 0x7f) == 0)
         return -1;
     for (int m = 0; m < in->nmodules; m++)
         if ((in->modules[m].kind != PLAN_TRAINING && in->modules[m].kind != PLAN_GAP_ANALYSIS) ||

@@ -146,10 +146,10 @@ static void reason_text(const plan_ctx_t *c, plan_reason_t *r, int year) {
     char range[48], days[48];
     plan_range_text(r->from, r->to, year, range, sizeof(range));
     const char *who = r->resource >= 0 ? in->resources[r->resource].name : "";
-    const char *role = r->resource >= 0 && is_trainer(in, r->resource) &&
-                               !in->resources[r->resource].is_org
-                           ? "trainer "
-                           : "";
+    const char *role =
+        r->resource >= 0 && is_trainer(in, r->resource) && !in->resources[r->resource].is_org
+            ? "trainer "
+            : "";
     plan_day_format(r->to, days);
     switch (r->kind) {
     case PLAN_R_UNAVAILABLE:
@@ -245,6 +245,35 @@ static void collect(plan_ctx_t *c, reasons_t *rs, plan_result_t *out) {
             node_reasons(c, rs, j, d, s);
 }
 
+/* People first (what a coordinator can discuss with them), then the calendar's own limits. */
+static int reason_rank(int kind) {
+    switch (kind) {
+    case PLAN_R_UNAVAILABLE:
+        return 0;
+    case PLAN_R_ELSEWHERE:
+    case PLAN_R_BOOKED:
+        return 1;
+    case PLAN_R_NO_TRAINER:
+    case PLAN_R_GAP_ANALYSIS:
+    case PLAN_R_PARTS:
+        return 2;
+    case PLAN_R_HOLIDAY:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+static void sort_reasons(reasons_t *rs) {
+    for (int i = 1; i < rs->n; i++)
+        for (int j = i;
+             j > 0 && reason_rank(rs->items[j - 1].kind) > reason_rank(rs->items[j].kind); j--) {
+            plan_reason_t t = rs->items[j];
+            rs->items[j] = rs->items[j - 1];
+            rs->items[j - 1] = t;
+        }
+}
+
 static int render(plan_ctx_t *c, reasons_t *rs, plan_result_t *out) {
     const plan_input_t *in = c->in;
     int year, month, day;
@@ -256,11 +285,11 @@ static int render(plan_ctx_t *c, reasons_t *rs, plan_result_t *out) {
     char *text = malloc(cap);
     if (text == NULL)
         return PLAN_ENOMEM;
-    const char *title = out->failed_module >= 0 ? in->modules[out->failed_module].title
-                                                : "the gap analyses";
+    const char *title =
+        out->failed_module >= 0 ? in->modules[out->failed_module].title : "the gap analyses";
     if (out->window_from <= out->window_to)
-        used += (size_t)snprintf(text, cap, "%s cannot be placed between %s and %s", title, from,
-                                 to);
+        used +=
+            (size_t)snprintf(text, cap, "%s cannot be placed between %s and %s", title, from, to);
     else
         used += (size_t)snprintf(text, cap, "%s cannot be placed", title);
     for (int i = 0; i < rs->n; i++) {
@@ -282,8 +311,7 @@ static int render(plan_ctx_t *c, reasons_t *rs, plan_result_t *out) {
 
 /* ---- relaxations ----------------------------------------------------------------------------- */
 
-static int add_relaxation(plan_result_t *out, int kind, int value, int distance,
-                          const char *text) {
+static int add_relaxation(plan_result_t *out, int kind, int value, int distance, const char *text) {
     if (out->nrelaxations == MAX_RELAXATIONS * 4)
         return PLAN_OK;
     plan_relaxation_t *x = &out->relaxations[out->nrelaxations++];
@@ -325,8 +353,8 @@ static void try_settings(const plan_input_t *in, plan_result_t *out) {
         t.gap_min_days = in->gap_min_days - 7;
         if (plan_feasible(&t) == 1) {
             int weeks = t.gap_min_days / 7;
-            snprintf(text, sizeof(text),
-                     "allow trainings %d weeks apart (cycle_weeks_min %d)", weeks, weeks);
+            snprintf(text, sizeof(text), "allow trainings %d weeks apart (cycle_weeks_min %d)",
+                     weeks, weeks);
             add_relaxation(out, PLAN_X_GAP_MIN, weeks, 1, text);
         }
     }
@@ -337,8 +365,8 @@ static void try_settings(const plan_input_t *in, plan_result_t *out) {
         if (plan_feasible(&t) == 1) {
             char day[11];
             plan_day_format(t.end, day);
-            snprintf(text, sizeof(text), "move the target end date to %s (%d week%s later)", day,
-                     w, w == 1 ? "" : "s");
+            snprintf(text, sizeof(text), "move the target end date to %s (%d week%s later)", day, w,
+                     w == 1 ? "" : "s");
             add_relaxation(out, PLAN_X_END_DATE, t.end, w, text);
             break;
         }
@@ -400,10 +428,10 @@ int plan_explain(plan_ctx_t *c, plan_result_t *out) {
             return PLAN_ENOMEM;
         }
     }
-    qsort(out->relaxations, (size_t)out->nrelaxations, sizeof(plan_relaxation_t),
-          cmp_relaxation);
+    qsort(out->relaxations, (size_t)out->nrelaxations, sizeof(plan_relaxation_t), cmp_relaxation);
     if (out->nrelaxations > MAX_RELAXATIONS)
         out->nrelaxations = MAX_RELAXATIONS;
+    sort_reasons(&rs);
     int rc = render(c, &rs, out);
     free(rs.items);
     return rc;

@@ -77,8 +77,8 @@ static int parse_modules(plan_doc_t *doc, const cJSON *list, int *failed) {
         plan_module_t *x = &doc->modules[doc->in.nmodules++];
         x->key = str(m, "key");
         x->title = str(m, "title");
-        x->kind = kind != NULL && strcmp(kind, "gap_analysis") == 0 ? PLAN_GAP_ANALYSIS
-                                                                    : PLAN_TRAINING;
+        x->kind =
+            kind != NULL && strcmp(kind, "gap_analysis") == 0 ? PLAN_GAP_ANALYSIS : PLAN_TRAINING;
         x->half_days = num(m, "half_days", 1);
         if (x->key == NULL || x->title == NULL)
             return -1;
@@ -116,12 +116,15 @@ static int parse_resources(plan_doc_t *doc, const cJSON *orgs, const cJSON *peop
     return 0;
 }
 
-static void parse_periods(plan_doc_t *doc, const cJSON *list, int elsewhere,
-                          const char **ids) {
+static void parse_periods(plan_doc_t *doc, const cJSON *list, int elsewhere, const char **ids) {
     const cJSON *p;
     cJSON_ArrayForEach(p, list) {
-        plan_period_t x = {resource_of(doc, str(p, "resource_id")), 0, 0,
-                           slot_of(str(p, "from_slot")), slot_of(str(p, "to_slot")), elsewhere,
+        plan_period_t x = {resource_of(doc, str(p, "resource_id")),
+                           0,
+                           0,
+                           slot_of(str(p, "from_slot")),
+                           slot_of(str(p, "to_slot")),
+                           elsewhere,
                            str(p, "label")};
         if (x.resource < 0 || day_of(p, "from", &x.from) != 0 || day_of(p, "to", &x.to) != 0 ||
             x.to < x.from)
@@ -143,11 +146,17 @@ static void parse_sessions(plan_doc_t *doc, const cJSON *list) {
     const cJSON *s;
     cJSON_ArrayForEach(s, list) {
         const char *kind = str(s, "kind");
-        plan_session_t x = {str(s, "id"), PLAN_TRAINING, module_of(doc, str(s, "module_key")),
-                            num(s, "part", 1) - 1, org_of(doc, str(s, "organisation_id")), 0,
-                            slot_of(str(s, "slot")), num(s, "half_days", 1),
+        plan_session_t x = {str(s, "id"),
+                            PLAN_TRAINING,
+                            module_of(doc, str(s, "module_key")),
+                            num(s, "part", 1) - 1,
+                            org_of(doc, str(s, "organisation_id")),
+                            0,
+                            slot_of(str(s, "slot")),
+                            num(s, "half_days", 1),
                             resource_of(doc, str(s, "trainer_user_id")),
-                            resource_of(doc, str(s, "coach_user_id")), status_of(str(s, "status")),
+                            resource_of(doc, str(s, "coach_user_id")),
+                            status_of(str(s, "status")),
                             -1};
         if (kind != NULL && strcmp(kind, "gap_analysis") == 0)
             x.kind = PLAN_GAP_ANALYSIS;
@@ -162,8 +171,9 @@ static void parse_sessions(plan_doc_t *doc, const cJSON *list) {
         } else if (x.module >= 0 && doc->modules[x.module].kind != x.kind) {
             x.module = -1; /* the curriculum no longer has it in this form: it will be dropped */
         }
-        if (x.id == NULL || day_of(s, "date", &x.day) != 0 || (x.kind != PLAN_TRAINING && x.org < 0) ||
-            x.part < 0 || x.part >= PLAN_MAX_PARTS || x.half_days < 1 || x.half_days > 2)
+        if (x.id == NULL || day_of(s, "date", &x.day) != 0 ||
+            (x.kind != PLAN_TRAINING && x.org < 0) || x.part < 0 || x.part >= PLAN_MAX_PARTS ||
+            x.half_days < 1 || x.half_days > 2)
             continue;
         doc->current[doc->in.ncurrent++] = x;
     }
@@ -262,7 +272,8 @@ static const char *period_id(const plan_doc_t *doc, int p) {
     return p >= 0 && p < doc->in.nperiods ? doc->period_ids[p] : NULL;
 }
 
-/* ---- answers ---------------------------------------------------------------------------------- */
+/* ---- answers ----------------------------------------------------------------------------------
+ */
 
 void plan_json_add_day(cJSON *obj, const char *name, plan_day_t d) {
     char text[11];
@@ -333,7 +344,8 @@ static cJSON *explanation_json(const plan_doc_t *doc, const plan_result_t *r) {
                                               "unavailability"};
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "message", r->explanation != NULL ? r->explanation : "");
-    add_nullable(e, "module_key", r->failed_module >= 0 ? doc->modules[r->failed_module].key : NULL);
+    add_nullable(e, "module_key",
+                 r->failed_module >= 0 ? doc->modules[r->failed_module].key : NULL);
     plan_json_add_day(e, "window_from", r->window_from);
     plan_json_add_day(e, "window_to", r->window_to);
     cJSON *list = cJSON_AddArrayToObject(e, "constraints");
@@ -360,7 +372,8 @@ static cJSON *explanation_json(const plan_doc_t *doc, const plan_result_t *r) {
         else if (x->kind == PLAN_X_UNAVAILABILITY)
             add_nullable(o, "value", period_id(doc, x->value));
         else
-            cJSON_AddNumberToObject(o, "value", x->kind == PLAN_X_WEEKDAY ? x->value + 1 : x->value);
+            cJSON_AddNumberToObject(o, "value",
+                                    x->kind == PLAN_X_WEEKDAY ? x->value + 1 : x->value);
         cJSON_AddItemToArray(list, o);
     }
     return e;
@@ -421,9 +434,10 @@ cJSON *plan_preview_json(const plan_doc_t *doc, const plan_result_t *r, int full
     for (int o2 = 0; full && o2 < doc->in.norgs; o2++)
         if (doc->estimate_missing[o2] && doc->orgs[o2].coach >= 0) {
             char text[300];
-            snprintf(text, sizeof(text),
-                     "%s has no coaching estimate from its gap analysis yet: no coaching is planned",
-                     doc->resources[doc->orgs[o2].resource].name);
+            snprintf(
+                text, sizeof(text),
+                "%s has no coaching estimate from its gap analysis yet: no coaching is planned",
+                doc->resources[doc->orgs[o2].resource].name);
             cJSON_AddItemToArray(list, cJSON_CreateString(text));
         }
     return o;

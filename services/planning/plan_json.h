@@ -38,8 +38,7 @@ int plan_doc_find_session(const plan_doc_t *doc, const char *id);
 /** The preview answer. `full` (coordinators): every session, explanations naming people and
  * reasons, warnings; otherwise only the trainings that move. `changes_only`: leave out the
  * sessions that stay where they are. Returns a new object or NULL. */
-cJSON *plan_preview_json(const plan_doc_t *doc, const plan_result_t *r, int full,
-                         int changes_only);
+cJSON *plan_preview_json(const plan_doc_t *doc, const plan_result_t *r, int full, int changes_only);
 /** What api_plan_apply writes for plan `r` (which must be feasible). */
 cJSON *plan_changes_json(const plan_doc_t *doc, const plan_result_t *r);
 /** Writes "YYYY-MM-DD" of a day into a cJSON object under `name`. */

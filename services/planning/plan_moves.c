@@ -21,8 +21,8 @@ static const api_field_t b_session[] = {{"session_date", API_DATE, 0, 0, 0, NULL
                                         {NULL, 0, 0, 0, 0, NULL}};
 static const char *const p_id[] = {"id", NULL};
 /* A change that moves nothing: no plan version to check. */
-static const api_op_t op_session_edit = {&planning_statements[P_SESSION_EDIT], p_id, NULL,
-                                         b_session, NULL, 200};
+static const api_op_t op_session_edit = {
+    &planning_statements[P_SESSION_EDIT], p_id, NULL, b_session, NULL, 200};
 
 typedef struct move_state {
     char id[64];
@@ -93,10 +93,10 @@ static void move_loaded(http_req_t *req, db_txn_t *txn) {
     cJSON_Delete(root);
     int k = plan_doc_find_session(&doc, m->id);
     cJSON *conflicts = cJSON_CreateArray();
-    int n = k < 0 ? -1 : doc.current[k].half_days == 2 && m->slot != NULL &&
-                                 strcmp(m->slot, "afternoon") == 0
-                             ? -2
-                             : move_conflicts(&doc, k, m, conflicts);
+    int n = k < 0 ? -1
+            : doc.current[k].half_days == 2 && m->slot != NULL && strcmp(m->slot, "afternoon") == 0
+                ? -2
+                : move_conflicts(&doc, k, m, conflicts);
     char version[40];
     snprintf(version, sizeof(version), "%s", doc.plan_version);
     plan_doc_free(&doc);
@@ -147,9 +147,8 @@ static const char *pool_copy(http_req_t *req, const cJSON *body, const char *nam
 
 /* Checks every field like api_run would, without running anything. */
 static int body_valid(http_req_t *req) {
-    static const char *const known[] = {"session_date", "slot",  "trainer_user_id",
-                                        "location",     "notes", "version",
-                                        NULL};
+    static const char *const known[] = {
+        "session_date", "slot", "trainer_user_id", "location", "notes", "version", NULL};
     json_field_error_t err;
     const char *s;
     long l;
@@ -191,8 +190,8 @@ int planning_patch_session(http_req_t *req) {
     req->handler_data = m;
     const char *params[] = {m->id};
     db_txn_t *txn = http_txn_new(req);
-    int index = txn != NULL ? db_txn_add(txn, &planning_statements[P_SESSION_MOVE_INPUT], params)
-                            : -1;
+    int index =
+        txn != NULL ? db_txn_add(txn, &planning_statements[P_SESSION_MOVE_INPUT], params) : -1;
     if (index < 0) {
         db_txn_free(txn);
         return -1;

@@ -42,8 +42,8 @@ static void describe(const plan_input_t *in, const plan_session_t *s, char *out,
     char day[11];
     plan_day_format(s->day, day);
     const char *slot = s->half_days == 2 ? "all day" : s->slot ? "afternoon" : "morning";
-    const char *title = s->module >= 0 && s->module < in->nmodules ? in->modules[s->module].title
-                                                                   : "coaching";
+    const char *title =
+        s->module >= 0 && s->module < in->nmodules ? in->modules[s->module].title : "coaching";
     if (s->kind == PLAN_TRAINING)
         snprintf(out, len, "%s on %s %s", title, day, slot);
     else if (s->kind == PLAN_GAP_ANALYSIS)
@@ -129,8 +129,8 @@ static void check_double_booking(plan_ctx_t *c, vlist_t *v, const plan_session_t
             for (int h = 0; h < s->half_days; h++) {
                 if (!plan_in_span(c, s->day))
                     continue;
-                size_t cell = (size_t)res[k] * (size_t)c->ndays * 2 +
-                              (size_t)plan_h(c, s->day, s->slot + h);
+                size_t cell =
+                    (size_t)res[k] * (size_t)c->ndays * 2 + (size_t)plan_h(c, s->day, s->slot + h);
                 int j = owner[cell];
                 owner[cell] = i;
                 if (j < 0 || (is_fact(in, s) && is_fact(in, &ss[j])))
@@ -138,8 +138,8 @@ static void check_double_booking(plan_ctx_t *c, vlist_t *v, const plan_session_t
                 char a[160], b[160];
                 describe(in, &ss[j], a, sizeof(a));
                 describe(in, s, b, sizeof(b));
-                add(v, i, j, "%s would be double-booked: %s and %s", in->resources[res[k]].name,
-                    a, b);
+                add(v, i, j, "%s would be double-booked: %s and %s", in->resources[res[k]].name, a,
+                    b);
             }
     }
 }
@@ -234,7 +234,8 @@ static void check_gap_analyses(plan_ctx_t *c, vlist_t *v, const plan_session_t *
                         in->modules[m].title, in->resources[in->orgs[o].resource].name);
                 last_h = h;
             }
-            int expected = in->orgs[o].coach >= 0 && b > in->earliest ? in->modules[m].half_days : 0;
+            int expected =
+                in->orgs[o].coach >= 0 && b > in->earliest ? in->modules[m].half_days : 0;
             if (count != expected && !(count > 0 && b <= in->earliest))
                 add(v, -1, -1, "the %s of %s needs %d half-days, the plan has %d",
                     in->modules[m].title, in->resources[in->orgs[o].resource].name, expected,
@@ -251,8 +252,8 @@ static void check_coaching_and_pins(plan_ctx_t *c, vlist_t *v, const plan_sessio
             count += ss[i].kind == PLAN_COACHING && ss[i].org == o;
         for (int i = 0; i < in->ncurrent; i++)
             existing += in->current[i].kind == PLAN_COACHING && in->current[i].org == o;
-        int limit = in->orgs[o].coaching_half_days > existing ? in->orgs[o].coaching_half_days
-                                                              : existing;
+        int limit =
+            in->orgs[o].coaching_half_days > existing ? in->orgs[o].coaching_half_days : existing;
         if (count > limit)
             add(v, -1, -1, "%s would get %d coaching half-days, above its %d",
                 in->resources[in->orgs[o].resource].name, count, limit);

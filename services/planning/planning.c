@@ -32,8 +32,8 @@ const db_stmt_t planning_statements[] = {
     STMT(P_SESSIONS_USER, "sessions_user",
          "SELECT isms.api_sessions_user($1, $2, $3, $4, $5, $6)::text", 6),
     STMT(P_SESSION_GET, "session_get", "SELECT isms.api_session_get($1)::text", 1),
-    STMT(P_SESSION_MOVE_INPUT, "session_move_input",
-         "SELECT isms.api_session_move_input($1)::text", 1),
+    STMT(P_SESSION_MOVE_INPUT, "session_move_input", "SELECT isms.api_session_move_input($1)::text",
+         1),
     STMT(P_SESSION_UPDATE, "session_update",
          "SELECT isms.api_session_update($1, $2, $3, $4, $5, $6, $7, $8)::text", 8),
     STMT(P_SESSION_EDIT, "session_edit",
@@ -41,8 +41,7 @@ const db_stmt_t planning_statements[] = {
     STMT(P_SESSION_TRANSITION, "session_transition",
          "SELECT isms.api_session_transition($1, $2)::text", 2),
     STMT(P_PLAN_INPUT, "plan_input", "SELECT isms.api_plan_input($1, $2)::text", 2),
-    STMT(P_PLAN_APPLY, "plan_apply", "SELECT isms.api_plan_apply($1, $2, $3::json, $4)::text",
-         4),
+    STMT(P_PLAN_APPLY, "plan_apply", "SELECT isms.api_plan_apply($1, $2, $3::json, $4)::text", 4),
     STMT(P_REG_LIST, "registrations", "SELECT isms.api_registrations_list($1)::text", 1),
     STMT(P_REG_CREATE, "registration_create",
          "SELECT isms.api_registration_create($1, $2, $3, $4)::text", 4),
@@ -65,7 +64,8 @@ static const char *const statuses[] = {"planned", "confirmed", "done", "cancelle
 static const char *const scopes[] = {"cluster", "organisation", "staff", NULL};
 
 static const char *const p_id[] = {"id", NULL};
-#define END_FIELDS {NULL, 0, 0, 0, 0, NULL}
+#define END_FIELDS                                                                                 \
+    { NULL, 0, 0, 0, 0, NULL }
 
 static const api_field_t q_holidays[] = {{"country", API_COUNTRY, 1, 0, 0, NULL},
                                          {"from", API_DATE, 0, 0, 0, NULL},
@@ -78,17 +78,14 @@ static const api_field_t q_sessions[] = {{"from", API_DATE, 0, 0, 0, NULL},
                                          {"status", API_ENUM, 0, 0, 0, statuses},
                                          API_PAGINATION,
                                          END_FIELDS};
-const api_field_t planning_unavailability_body[] = {{"start_date", API_DATE, 1, 0, 0, NULL},
-                                                    {"end_date", API_DATE, 1, 0, 0, NULL},
-                                                    {"start_slot", API_ENUM, 0, 0, 0, slots},
-                                                    {"end_slot", API_ENUM, 0, 0, 0, slots},
-                                                    {"reason", API_STRING, 0, 1, 500, NULL},
-                                                    END_FIELDS};
-static const api_field_t b_registration[] = {
-    {"organisation_id", API_UUID, 0, 0, 0, NULL},
-    {"participant_user_id", API_UUID, 0, 0, 0, NULL},
-    {"participant_name", API_STRING, 0, 1, 200, NULL},
-    END_FIELDS};
+const api_field_t planning_unavailability_body[] = {
+    {"start_date", API_DATE, 1, 0, 0, NULL},  {"end_date", API_DATE, 1, 0, 0, NULL},
+    {"start_slot", API_ENUM, 0, 0, 0, slots}, {"end_slot", API_ENUM, 0, 0, 0, slots},
+    {"reason", API_STRING, 0, 1, 500, NULL},  END_FIELDS};
+static const api_field_t b_registration[] = {{"organisation_id", API_UUID, 0, 0, 0, NULL},
+                                             {"participant_user_id", API_UUID, 0, 0, 0, NULL},
+                                             {"participant_name", API_STRING, 0, 1, 200, NULL},
+                                             END_FIELDS};
 static const api_field_t b_attendance[] = {{"attended", API_BOOL, 1, 0, 0, NULL}, END_FIELDS};
 const api_field_t planning_feed_body[] = {{"scope", API_ENUM, 1, 0, 0, scopes},
                                           {"cluster_id", API_UUID, 0, 0, 0, NULL},
@@ -117,13 +114,13 @@ OP(op_templates, P_TEMPLATES, NULL, NULL, NULL, NULL, 200);
 OP(op_curriculum_get, P_CURRICULUM_GET, p_id, NULL, NULL, NULL, 200);
 PUBLIC_OP(planning_op_curriculum_put, P_CURRICULUM_PUT, p_id, NULL, NULL, NULL, 200);
 OP(op_settings_get, P_SETTINGS_GET, p_id, NULL, NULL, NULL, 200);
-PUBLIC_OP(planning_op_settings_update, P_SETTINGS_UPDATE, p_id, NULL, planning_settings_body,
-          NULL, 200);
+PUBLIC_OP(planning_op_settings_update, P_SETTINGS_UPDATE, p_id, NULL, planning_settings_body, NULL,
+          200);
 OP(op_holidays, P_HOLIDAYS, NULL, q_holidays, NULL, NULL, 200);
 OP(op_unav_list_org, P_UNAV_LIST_ORG, p_id, q_range, NULL, NULL, 200);
 OP(op_unav_list_user, P_UNAV_LIST_USER, p_id, q_range, NULL, NULL, 200);
-PUBLIC_OP(planning_op_unav_create_org, P_UNAV_CREATE_ORG, p_id, NULL,
-          planning_unavailability_body, NULL, 201);
+PUBLIC_OP(planning_op_unav_create_org, P_UNAV_CREATE_ORG, p_id, NULL, planning_unavailability_body,
+          NULL, 201);
 PUBLIC_OP(planning_op_unav_create_user, P_UNAV_CREATE_USER, p_id, NULL,
           planning_unavailability_body, NULL, 201);
 OP(op_unav_delete, P_UNAV_DELETE, p_id, NULL, NULL, NULL, 204);

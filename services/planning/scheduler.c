@@ -89,8 +89,18 @@ int plan_place_training(plan_ctx_t *c, int m, plan_day_t d, int s, plan_session_
         int cur = plan_lookup(c, m, p, -1);
         const plan_session_t *cs = cur >= 0 ? &in->current[cur] : NULL;
         int pinned = cs != NULL && plan_session_pinned(in, cs);
-        plan_session_t ps = {cs != NULL ? cs->id : NULL, PLAN_TRAINING, m, p, -1, d, s,
-                             sizes[p], -1, -1, PLAN_PLANNED, cur};
+        plan_session_t ps = {cs != NULL ? cs->id : NULL,
+                             PLAN_TRAINING,
+                             m,
+                             p,
+                             -1,
+                             d,
+                             s,
+                             sizes[p],
+                             -1,
+                             -1,
+                             PLAN_PLANNED,
+                             cur};
         if (pinned) {
             ps = *cs;
             ps.origin = cur;
@@ -139,7 +149,8 @@ static int ga_fits(const plan_ctx_t *c, int o, int part, int h) {
     if (!plan_day_usable(c, day) || !plan_free(c, org->coach, day, slot) ||
         local_taken(c, org->coach, h))
         return 0;
-    return part > 0 || (plan_free(c, org->resource, day, slot) && !local_taken(c, org->resource, h));
+    return part > 0 ||
+           (plan_free(c, org->resource, day, slot) && !local_taken(c, org->resource, h));
 }
 
 /* Places one part; returns its half-day index or -1. */
@@ -166,8 +177,9 @@ static int32_t ga_org(plan_ctx_t *c, int o, int w, plan_day_t a, plan_day_t b, i
         for (int p = 0; p < in->modules[m].half_days; p++) {
             int cur = plan_lookup(c, m, p, o);
             const plan_session_t *cs = cur >= 0 ? &in->current[cur] : NULL;
-            plan_session_t ps = {cs != NULL ? cs->id : NULL, PLAN_GAP_ANALYSIS, m, p, o, 0, 0, 1,
-                                 -1, in->orgs[o].coach, PLAN_PLANNED, cur};
+            plan_session_t ps = {
+                cs != NULL ? cs->id : NULL, PLAN_GAP_ANALYSIS, m,  p, o, 0, 0, 1, -1,
+                in->orgs[o].coach,          PLAN_PLANNED,      cur};
             if (b <= in->earliest && (cs == NULL || !plan_session_pinned(in, cs)))
                 continue; /* its window has passed: see closed_window_warnings */
             if (cs != NULL && plan_session_pinned(in, cs)) {
@@ -388,7 +400,8 @@ static int cmp_session(const void *a, const void *b) {
     return x->part - y->part;
 }
 
-/* Emits a placed session unless it is a pinned one (emitted already), books it, marks its origin. */
+/* Emits a placed session unless it is a pinned one (emitted already), books it, marks its origin.
+ */
 static int take(plan_ctx_t *c, plan_result_t *out, int *cap, uint8_t *used,
                 const plan_session_t *s) {
     if (s->origin >= 0 && plan_session_pinned(c->in, &c->in->current[s->origin]))
@@ -415,8 +428,7 @@ static int place_trainings(plan_ctx_t *c, int last, plan_day_t *starts, plan_day
         plan_session_t parts[PLAN_MAX_PARTS];
         int np, moves;
         starts[j] = c->base + nodes[j] / 2;
-        plan_place_training(c, c->train[j], starts[j], nodes[j] % 2, parts, &np, &ends[j],
-                            &moves);
+        plan_place_training(c, c->train[j], starts[j], nodes[j] % 2, parts, &np, &ends[j], &moves);
         for (int p = 0; p < np && rc == PLAN_OK; p++)
             rc = take(c, out, cap, used, &parts[p]);
     }

@@ -14,7 +14,7 @@
 #define PLAN_MAX_HALF_DAYS 8 /* per curriculum module */
 #define PLAN_MAX_PARTS PLAN_MAX_HALF_DAYS
 #define PLAN_MAX_SPAN_DAYS 4000 /* horizon of one plan, relaxations included */
-#define PLAN_PART_SPREAD_DAYS 6 /* the sessions of one training module lie within a week */
+#define PLAN_PART_SPREAD_DAYS 7 /* the sessions of one training module lie within a week */
 
 enum { PLAN_MORNING = 0, PLAN_AFTERNOON = 1 };
 enum { PLAN_TRAINING = 0, PLAN_GAP_ANALYSIS = 1, PLAN_COACHING = 2 };
@@ -74,8 +74,8 @@ typedef struct plan_session {
 } plan_session_t;
 
 typedef struct plan_input {
-    plan_day_t earliest; /* nothing is (re)placed before this day: today, or the start */
-    plan_day_t end;      /* the target end date: nothing is placed after it */
+    plan_day_t earliest;            /* nothing is (re)placed before this day: today, or the start */
+    plan_day_t end;                 /* the target end date: nothing is placed after it */
     int gap_min_days, gap_max_days; /* between the starts of consecutive trainings */
     unsigned weekdays;              /* allowed weekdays: bit 0 Monday ... bit 6 Sunday */
     const plan_module_t *modules;
@@ -97,15 +97,15 @@ typedef struct plan_input {
 
 /** Why a training cannot be placed in its window. */
 enum {
-    PLAN_R_UNAVAILABLE,   /* resource, period */
-    PLAN_R_ELSEWHERE,     /* resource, days */
-    PLAN_R_BOOKED,        /* resource has a pinned session of this cluster, days */
-    PLAN_R_HOLIDAY,       /* day, holiday */
-    PLAN_R_WEEKDAY,       /* the allowed weekdays */
-    PLAN_R_END_DATE,      /* the window runs past the end date */
-    PLAN_R_GAP_ANALYSIS,  /* an organisation's gap analysis does not fit before */
-    PLAN_R_PARTS,         /* the module's further sessions do not fit in the week */
-    PLAN_R_NO_TRAINER,    /* the cluster has no trainer */
+    PLAN_R_UNAVAILABLE,  /* resource, period */
+    PLAN_R_ELSEWHERE,    /* resource, days */
+    PLAN_R_BOOKED,       /* resource has a pinned session of this cluster, days */
+    PLAN_R_HOLIDAY,      /* day, holiday */
+    PLAN_R_WEEKDAY,      /* the allowed weekdays */
+    PLAN_R_END_DATE,     /* the window runs past the end date */
+    PLAN_R_GAP_ANALYSIS, /* an organisation's gap analysis does not fit before */
+    PLAN_R_PARTS,        /* the module's further sessions do not fit in the week */
+    PLAN_R_NO_TRAINER,   /* the cluster has no trainer */
 };
 
 typedef struct plan_reason {

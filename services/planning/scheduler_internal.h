@@ -28,8 +28,8 @@ typedef struct plan_ctx {
     uint8_t *duplicate; /* [current]: a second session for the same module part */
     int *train;         /* training module indices in curriculum order */
     int ntrain;
-    int *window_of; /* [module]: gap analysis modules: number of trainings before it */
-    int nga;        /* number of gap analysis modules */
+    int *window_of;      /* [module]: gap analysis modules: number of trainings before it */
+    int nga;             /* number of gap analysis modules */
     plan_node_t *layers; /* ntrain layers of ndays * 2 nodes */
     int32_t *ga_memo;    /* [(ntrain + 1) * ndays]: last day of the gap analyses after day a */
     int failed_layer;    /* first layer without a reachable node, ntrain: the final window */

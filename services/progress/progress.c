@@ -1,5 +1,5 @@
 /* Progress endpoints. Each is a declaration: the values it takes and the SQL function
- * (migrations/0012_progress_api.sql, 0013_progress_summary.sql) that answers under row-level
+ * (migrations/0012_progress_api.sql to 0014_progress_summary.sql) that answers under row-level
  * security in the request's single transaction. Batch writes check their items' shape here
  * (progress/items.c) before the database checks them against the catalogue; the SoA exports
  * turn the SoA document into CSV on the loop and into XLSX on a worker thread. */

@@ -97,8 +97,8 @@ static void make_cluster(cluster_input_t *c, int k, plan_day_t start, int shared
     c->nperiods = 0;
     for (int p = 0; p < PERIODS; p++) {
         plan_day_t a = start + (plan_day_t)rnd(200);
-        c->periods[c->nperiods++] = (plan_period_t){(int)rnd((uint32_t)nres), a,
-                                                    a + (plan_day_t)rnd(6), 0, 1, 0, "away"};
+        c->periods[c->nperiods++] =
+            (plan_period_t){(int)rnd((uint32_t)nres), a, a + (plan_day_t)rnd(6), 0, 1, 0, "away"};
     }
     /* Bookings of the shared people in other clusters within this cluster's horizon. */
     for (int r = 0; r < nres && shared; r++) {
@@ -108,10 +108,26 @@ static void make_cluster(cluster_input_t *c, int k, plan_day_t start, int shared
                 c->periods[c->nperiods++] = (plan_period_t){
                     r, p->day[i], p->day[i], p->slot[i], p->slot[i] + p->half_days[i] - 1, 1, NULL};
     }
-    c->in = (plan_input_t){start, start + 210, 21, 28, 0x1f,
-                           curriculum, (int)(sizeof(curriculum) / sizeof(curriculum[0])),
-                           c->resources, nres, c->orgs, NORGS, c->trainers, 2, NULL, 0,
-                           c->periods, c->nperiods, NULL, 0, 1};
+    c->in = (plan_input_t){start,
+                           start + 210,
+                           21,
+                           28,
+                           0x1f,
+                           curriculum,
+                           (int)(sizeof(curriculum) / sizeof(curriculum[0])),
+                           c->resources,
+                           nres,
+                           c->orgs,
+                           NORGS,
+                           c->trainers,
+                           2,
+                           NULL,
+                           0,
+                           c->periods,
+                           c->nperiods,
+                           NULL,
+                           0,
+                           1};
 }
 
 /* Records the plan's bookings of shared people. */

@@ -1,7 +1,7 @@
 -- Feedback boards under the app role: what the role can and cannot read, the release threshold,
 -- ticks, author-only changes, moderation, anonymous audit and the event log.
 BEGIN;
-SELECT plan(55);
+SELECT plan(58);
 SET LOCAL search_path = isms, public;
 
 -- ---- fixtures (as the superuser) -------------------------------------------------------------
@@ -161,10 +161,12 @@ SELECT is((SELECT count(*)::integer FROM json_array_elements(
 RESET ROLE;
 SELECT is((SELECT count(*)::integer FROM audit_events
             WHERE action = 'feedback_post_create' AND user_id IS NULL AND organisation_id IS NULL
-              AND request_id IS NULL AND cluster_id IS NULL AND at = date_trunc('day', at)), 3,
+              AND request_id IS NULL AND cluster_id IS NULL AND at = date_trunc('day', at)
+              AND entity_id IN (SELECT id FROM ids WHERE name LIKE 'post_%')), 3,
           'post audit events have no user, organisation, request or cluster, and only a day');
 SELECT is((SELECT count(*)::integer FROM audit_events
-            WHERE action LIKE 'feedback_post%' AND (user_id IS NOT NULL OR organisation_id IS NOT NULL)), 0,
+            WHERE action LIKE 'feedback_post%' AND (user_id IS NOT NULL OR organisation_id IS NOT NULL)
+              AND entity_id IN (SELECT id FROM ids WHERE name LIKE 'post_%')), 0,
           'no post audit event names anybody');
 SET LOCAL ROLE isms_app;
 SELECT pg_temp.act('k');
@@ -192,7 +194,7 @@ SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_b'))::jso
 SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb ->> 'edit_pending', 'false',
           'without a hint of the pending edit');
 RESET ROLE;
-CREATE TEMP TABLE seen AS SELECT last_event_id FROM feedback_boards;
+CREATE TEMP TABLE seen AS SELECT last_event_id FROM feedback_boards WHERE id = (SELECT id FROM ids WHERE name = 'board');
 GRANT SELECT ON seen TO isms_app;
 SELECT is(pg_temp.tick(), 1, 'the next tick publishes');
 SET LOCAL ROLE isms_app;
@@ -224,16 +226,32 @@ SELECT pg_temp.act('c');
 SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_c'))::jsonb ->> 'hidden_reason',
           'Names a supplier', 'its author sees that and why it was hidden');
 
--- ---- closing releases the rest once the board reached k --------------------------------------
+-- ---- closing is a last tick: one organisation's posts are never released alone ---------------
 SELECT pg_temp.act('a');
 SELECT lives_ok(format('SELECT api_feedback_post_create(%L, ''One more thing'')', (SELECT id FROM ids WHERE name = 'board')),
                 'one organisation posts again');
 SELECT pg_temp.act('k');
-SELECT is(api_feedback_board_close((SELECT id FROM ids WHERE name = 'board')) ->> 'batches', '2',
-          'closing releases the remainder as a batch');
+SELECT is(api_feedback_board_close((SELECT id FROM ids WHERE name = 'board'))::jsonb
+              - 'id' - 'cluster_id' - 'created_at' - 'closed_at' - 'anonymity' - 'last_event_id'
+              - 'next_release_at' - 'title' - 'prompt' - 'training_session_id' - 'can_moderate'
+              - 'can_post' - 'release_interval_minutes',
+          '{"state": "closed", "batches": 1, "waiting_posts": 1,
+            "statistics": {"suppressed": false, "released_posts": 1, "me_too_total": 1}}'::jsonb,
+          'closing does not release one organisation''s post on its own');
 SELECT pg_temp.act('b');
 SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''late'')', (SELECT id FROM ids WHERE name = 'board')),
                  'IC409', 'board_closed', 'a closed board takes no posts');
+
+-- ---- a cap on what one organisation keeps waiting ------------------------------------------
+SELECT pg_temp.act('k');
+INSERT INTO ids SELECT 'board2', (api_feedback_board_create(pg_temp.fx('cluster'), 'Second', NULL, NULL, 15) ->> 'id')::uuid;
+SELECT pg_temp.act('d');
+SELECT lives_ok(format('SELECT api_feedback_post_create(%L, ''post '' || g) FROM generate_series(1, 50) g',
+                       (SELECT id FROM ids WHERE name = 'board2')), 'fifty posts may wait');
+SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''one too many'')', (SELECT id FROM ids WHERE name = 'board2')),
+                 'IC409', 'too_many_waiting', 'the fifty-first waits for a release');
+SELECT throws_ok(format('SELECT feedback_publish_changes(%L)', (SELECT id FROM ids WHERE name = 'board2')),
+                 '42501', NULL, 'the tick''s steps are not the app role''s to call');
 
 SELECT * FROM finish();
 ROLLBACK;

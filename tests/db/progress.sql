@@ -1,4 +1,4 @@
--- Progress in the database itself (migrations/0010..0013): the shipped ISO/IEC 27001:2022
+-- Progress in the database itself (migrations/0010..0014): the shipped ISO/IEC 27001:2022
 -- catalogue, the extension points, who sees and writes assessments, SoA decisions, deliverables
 -- and gap analyses under row-level security, the history and weekly series kept by triggers, the
 -- frozen baseline, and the benchmark's suppression. Runs as the superuser, which builds the
@@ -6,7 +6,7 @@
 -- isms.auth_session() sets it. Everything is rolled back.
 BEGIN;
 SET LOCAL search_path = isms, public;
-SELECT plan(77);
+SELECT plan(82);
 
 -- ---------------------------------------------------------------------------------------------
 -- Catalogue
@@ -166,7 +166,7 @@ SELECT lives_ok(format($$SELECT api_assessment_update(%L, '[{"requirement":"4.1"
 SELECT results_eq(format($$SELECT old_status, new_status, old_maturity, new_maturity, changed_by_role
                              FROM assessment_history h JOIN requirements r ON r.id = h.requirement_id
                             WHERE h.enrolment_id = %L AND r.ref = '4.1' ORDER BY h.id$$, pg_temp.id('en_a1')),
-                  $$VALUES (NULL::text, 'implemented'::text, NULL::smallint, 3::smallint, 'member'::text),
+                  $$VALUES ('not_started'::text, 'implemented'::text, NULL::smallint, 3::smallint, 'member'::text),
                            ('implemented', 'in_progress', 3::smallint, 2::smallint, 'member')$$,
                   'every change is kept: who (role), old and new status and maturity');
 SELECT is((SELECT changes->'owner'->>'new' FROM assessment_history h JOIN requirements r ON r.id = h.requirement_id
@@ -292,6 +292,33 @@ SELECT isnt((SELECT api_progress_benchmark(pg_temp.id('en_a3'))->'groups'->0->>'
             'with three contributors the medians are shown');
 SELECT is((SELECT api_progress_benchmark(pg_temp.id('en_a3'))->'groups'->0->>'own_percent'), '25.0',
           'beside the organisation''s own percentage');
+
+-- ---------------------------------------------------------------------------------------------
+-- Weekly trend: weeks without a change carry the last counts forward
+-- ---------------------------------------------------------------------------------------------
+RESET ROLE;
+INSERT INTO progress_weeks (cluster_id, organisation_id, enrolment_id, week, requirements,
+                            in_progress, implemented, not_applicable, deliverables_approved)
+SELECT pg_temp.id('cl_a'), pg_temp.id('org_a2'), pg_temp.id('en_a2'),
+       date_trunc('week', current_date - 60)::date + 7 * w, 123, 0, n, 0, 0
+  FROM (VALUES (1, 5), (3, 9)) AS v(w, n);
+SET ROLE isms_app;
+SELECT pg_temp.act_as('u_a2');
+SELECT is((SELECT array_agg((p->>'implemented')::int ORDER BY o) FILTER (WHERE o <= 5)
+             FROM json_array_elements(api_progress_get(pg_temp.id('en_a2'))->'trend')
+                  WITH ORDINALITY AS t(p, o)),
+          ARRAY[0, 5, 5, 9, 9], 'the trend starts at the cluster''s start and carries counts forward');
+SELECT is((SELECT (p->>'implemented')::int FROM json_array_elements(api_progress_get(pg_temp.id('en_a2'))->'trend') AS t(p)
+            ORDER BY p->>'week' DESC LIMIT 1), 1, 'the last point is this week''s counts');
+SELECT is((SELECT count(*) FROM progress_cluster_medians(pg_temp.id('cl_b'), (SELECT id FROM fw22))),
+          0::bigint, 'the cross-organisation medians answer nobody outside the cluster');
+SELECT pg_temp.act_as('u_coach');
+SELECT is((SELECT json_agg(i->>'enrolment_id') FROM json_array_elements(
+              api_cluster_progress(pg_temp.id('cl_a'), NULL, NULL)->'items') AS i)::text,
+          json_build_array(pg_temp.id('en_a1'))::text, 'the overview shows a coach only its enrolments');
+SELECT pg_temp.act_as('u_coord');
+SELECT is((SELECT json_array_length(api_cluster_progress(pg_temp.id('cl_a'), NULL, NULL)->'items')), 3,
+          'the overview shows the coordinator every enrolment');
 
 -- ---------------------------------------------------------------------------------------------
 -- Framework choice

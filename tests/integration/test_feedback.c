@@ -277,32 +277,46 @@ Test(feedback, coordinators_hide_posts_without_learning_authors) {
     cr_assert_eq(it_server_stop(srv), 0);
 }
 
-Test(feedback, closing_releases_the_rest_and_stops_writing) {
+static int waiting_posts(const char *board, const fb_party_t *who) {
+    it_response_t *r = get_board(board, who);
+    int n = (int)fb_num(r->json, "waiting_posts");
+    it_response_free(r);
+    return n;
+}
+
+Test(feedback, closing_is_a_last_tick_and_stops_writing) {
     fb_world_t w;
-    char board[37], path[128];
+    char board[37], close[128], open[128], posts[128];
     start();
     fb_world(&w, admin, 3, 3);
     fb_open_board(srv, &w, board);
+    snprintf(close, sizeof(close), "/v1/feedback/boards/%s/close", board);
+    snprintf(open, sizeof(open), "/v1/feedback/boards/%s/open", board);
+    snprintf(posts, sizeof(posts), "/v1/feedback/boards/%s/posts", board);
     fb_post(srv, board, &w.member[0], "A", NULL);
     fb_post(srv, board, &w.member[1], "B", NULL);
     fb_post(srv, board, &w.member[2], "C", NULL);
-    fb_tick(admin, board);
-    fb_post(srv, board, &w.member[0], "A again", NULL);
-    fb_tick(admin, board);
-    cr_assert_eq(count_items(srv, board, &w.member[1]), 3, "one organisation alone waits");
-    snprintf(path, sizeof(path), "/v1/feedback/boards/%s/close", board);
-    it_response_t *r = fb_call(srv, "POST", path, &w.member[1], NULL);
+    it_response_t *r = fb_call(srv, "POST", close, &w.member[1], NULL);
     it_assert_error(r, 403, "forbidden");
     it_response_free(r);
-    r = fb_call(srv, "POST", path, &w.coordinator, NULL);
+    r = fb_call(srv, "POST", close, &w.coordinator, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_str_eq(fb_str(r, "state"), "closed");
     it_response_free(r);
-    cr_assert_eq(count_items(srv, board, &w.member[1]), 4, "closing released the rest");
-    snprintf(path, sizeof(path), "/v1/feedback/boards/%s/posts", board);
-    r = fb_call(srv, "POST", path, &w.member[2], "{\"text\":\"late\"}");
+    cr_assert_eq(count_items(srv, board, &w.member[1]), 3, "closing released the batch at once");
+    r = fb_call(srv, "POST", posts, &w.member[2], "{\"text\":\"late\"}");
     it_assert_error(r, 409, "board_closed");
     it_response_free(r);
+
+    /* One organisation writes, the board closes right after: nothing goes out on its own. */
+    it_response_free(fb_call(srv, "POST", open, &w.coordinator, NULL));
+    fb_post(srv, board, &w.member[0], "A, just before the close", NULL);
+    r = fb_call(srv, "POST", close, &w.coordinator, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_response_free(r);
+    cr_assert_eq(count_items(srv, board, &w.member[1]), 3, "a lone organisation's post went out");
+    cr_assert_eq(waiting_posts(board, &w.member[1]), 1, "it is counted as waiting");
+    cr_assert_eq(count_items(srv, board, &w.member[0]), 4, "its author still has it");
     cr_assert_eq(it_server_stop(srv), 0);
 }
 

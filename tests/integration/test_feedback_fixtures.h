@@ -218,9 +218,11 @@ static __attribute__((unused)) void fb_sse_drive(fb_sse_t *s, int ms) {
             s->result = m->data.result;
 }
 
-/* Opens GET /v1/feedback/boards/{board}/events as `who`, with Last-Event-ID `last` (or none). */
-static __attribute__((unused)) fb_sse_t *fb_sse_open(const it_server_t *srv, const char *board,
-                                                     const fb_party_t *who, const char *last) {
+/* Opens GET /v1/feedback/boards/{board}/events as `who`, with Last-Event-ID `last` (or none),
+ * over HTTP/2 (prior knowledge) when `http2`. */
+static __attribute__((unused)) fb_sse_t *fb_sse_open_with(const it_server_t *srv, const char *board,
+                                                          const fb_party_t *who, const char *last,
+                                                          int http2) {
     char url[256], header[64];
     fb_sse_t *s = calloc(1, sizeof(*s));
     cr_assert_not_null(s);
@@ -238,10 +240,18 @@ static __attribute__((unused)) fb_sse_t *fb_sse_open(const it_server_t *srv, con
     curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, fb_sse_write);
     curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION,
+                     http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                           : (long)CURL_HTTP_VERSION_1_1);
     curl_multi_add_handle(s->multi, s->easy);
     s->running = 1;
     fb_sse_drive(s, 0);
     return s;
+}
+
+static __attribute__((unused)) fb_sse_t *fb_sse_open(const it_server_t *srv, const char *board,
+                                                     const fb_party_t *who, const char *last) {
+    return fb_sse_open_with(srv, board, who, last, 0);
 }
 
 /* Drives the stream until its text contains `needle`; fails the test after `timeout_ms`. */

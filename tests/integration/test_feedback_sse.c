@@ -192,7 +192,7 @@ Test(feedback_sse, the_graceful_shutdown_ends_open_streams_at_once) {
     fb_open_board(srv, &w, board);
     fb_sse_t *s[3];
     for (int i = 0; i < 3; i++) {
-        s[i] = fb_sse_open(srv, board, &w.member[i], NULL);
+        s[i] = fb_sse_open_with(srv, board, &w.member[i], NULL, i == 2); /* one over HTTP/2 */
         fb_sse_await(s[i], "event: board\n", WAIT_MS);
     }
     uint64_t t0 = it_now_ms();
@@ -248,6 +248,29 @@ Test(feedback_sse, a_postgresql_restart_during_a_stream_loses_no_released_post) 
     cr_assert_eq(count_posts(s->buf, "after the restart"), 3, "%s", s->buf);
     assert_ids_increase(s->buf);
     cr_assert(s->running, "the stream itself stayed open");
+    fb_sse_close(s);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
+
+Test(feedback_sse, a_reader_who_loses_access_loses_the_stream) {
+    fb_world_t w;
+    char board[37], path[128];
+    it_server_t *srv = it_server_start(NULL);
+    PGconn *admin = it_db_connect(NULL);
+    fb_world(&w, admin, 3, 3);
+    fb_open_board(srv, &w, board);
+    fb_sse_t *s = fb_sse_open(srv, board, &w.member[0], NULL);
+    fb_sse_await(s, "event: board\n", WAIT_MS);
+    const char *params[] = {w.member[0].user};
+    PQclear(it_db_query(admin, "UPDATE isms.sessions SET revoked_at = now() WHERE user_id = $1", 1,
+                        params));
+    snprintf(path, sizeof(path), "/v1/feedback/boards/%s", board);
+    it_response_t *r = fb_call(srv, "PATCH", path, &w.coordinator, "{\"title\":\"Renamed\"}");
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_response_free(r);
+    fb_sse_await(s, "event: error\ndata: {\"error\":{\"code\":\"unauthenticated\"", WAIT_MS);
+    cr_assert(fb_sse_await_end(s, WAIT_MS), "the stream goes on after its session was revoked");
+    cr_assert_null(strstr(s->buf, "Renamed"), "nothing more reached the revoked reader");
     fb_sse_close(s);
     cr_assert_eq(it_server_stop(srv), 0);
 }

@@ -11,9 +11,24 @@
 #include "harness.h"
 
 enum {
-    O_COORD, O_COORD2, O_CONSULT, O_A, O_B, O_C,
-    U_COORD, U_COORD2, U_TRAINER, U_COACH, U_A, U_B, U_C,
-    C1, C2, E_A, E_B, E_C,
+    O_COORD,
+    O_COORD2,
+    O_CONSULT,
+    O_A,
+    O_B,
+    O_C,
+    U_COORD,
+    U_COORD2,
+    U_TRAINER,
+    U_COACH,
+    U_A,
+    U_B,
+    U_C,
+    C1,
+    C2,
+    E_A,
+    E_B,
+    E_C,
     PW_COUNT
 };
 
@@ -91,8 +106,8 @@ static void pw_exec(PGconn *admin, const pworld_t *w, const char *sql) {
 static void pw_build(PGconn *admin, pworld_t *w, const char *start) {
     memset(w, 0, sizeof(*w));
     snprintf(w->start, sizeof(w->start), "%s", start);
-    PGresult *ids = it_db_query(admin, "SELECT gen_random_uuid() FROM generate_series(1, 18)", 0,
-                                NULL);
+    PGresult *ids =
+        it_db_query(admin, "SELECT gen_random_uuid() FROM generate_series(1, 18)", 0, NULL);
     for (int i = 0; i < PW_COUNT; i++)
         snprintf(w->id[i], sizeof(w->id[i]), "%s", PQgetvalue(ids, i, 0));
     PQclear(ids);
@@ -111,7 +126,9 @@ static void pw_build(PGconn *admin, pworld_t *w, const char *start) {
     for (int u = U_COORD; u <= U_C; u++) {
         strcat(users, w->id[u]);
         strcat(users, u < U_C ? "," : "}");
-        snprintf(w->auth[u], sizeof(w->auth[u]), "Authorization: Bearer it-planning-%s", w->id[u]);
+        char id[37];
+        memcpy(id, w->id[u], sizeof(id));
+        snprintf(w->auth[u], sizeof(w->auth[u]), "Authorization: Bearer it-planning-%s", id);
     }
     const char *params[] = {users};
     PQclear(it_db_query(admin, pw_sessions_sql, 1, params));
@@ -130,8 +147,8 @@ static it_response_t *pw_call(const it_server_t *srv, const pworld_t *w, int use
     vsnprintf(full, sizeof(full), path, ap);
     va_end(ap);
     const char *headers[] = {user >= 0 ? w->auth[user] : NULL, NULL};
-    return it_request(srv, &(it_request_t){.method = method, .path = full, .headers = headers,
-                                           .body = body});
+    return it_request(
+        srv, &(it_request_t){.method = method, .path = full, .headers = headers, .body = body});
 }
 
 static const char *pw_str(const cJSON *o, const char *name) {

@@ -74,6 +74,78 @@ Test(progress_api, catalogue_lists_iso_27001_2022) {
     cr_assert_eq(it_server_stop(srv), 0);
 }
 
+/* History: who, when, old -> new, newest first, per requirement on request (after the two
+ * changes of 5.2 made by the test below). */
+static void check_history(const it_server_t *srv, const pworld_t *w) {
+    char path[220];
+    it_response_t *r;
+    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessment-history?requirement=5.2",
+             w->id[PW_E1]);
+    r = pw_expect(srv, w, PW_U_M1, "GET", path, NULL, 200);
+    const cJSON *items = member(r->json, "items");
+    cr_assert_eq(cJSON_GetArraySize(items), 2, "%s", r->body);
+    const cJSON *last = cJSON_GetArrayItem(items, 0), *first = cJSON_GetArrayItem(items, 1);
+    cr_assert_str_eq(pw_str(last, "old_status"), "in_progress");
+    cr_assert_str_eq(pw_str(last, "new_status"), "implemented");
+    cr_assert_str_eq(pw_str(member(last, "changed_by"), "role"), "coach");
+    cr_assert_str_eq(pw_str(member(last, "changed_by"), "name"), "Carl Coach");
+    cr_assert_str_eq(pw_str(member(member(last, "changes"), "due_date"), "old"), "2030-01-31");
+    cr_assert_str_eq(pw_str(first, "old_status"), "not_started");
+    cr_assert_str_eq(pw_str(member(first, "changed_by"), "role"), "member");
+    it_response_free(r);
+    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessment-history?limit=1", w->id[PW_E1]);
+    r = pw_expect(srv, w, PW_U_M1, "GET", path, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 1);
+    cr_assert(cJSON_IsString(member(r->json, "next_cursor")), "%s", r->body);
+    it_response_free(r);
+}
+
+/* Validation names the field. */
+static void check_assessment_validation(const it_server_t *srv, const pworld_t *w, const char *e1) {
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", e1,
+                    "{\"items\":[{\"requirement\":\"A.5.99\",\"status\":\"implemented\"}]}", 400,
+                    "invalid_body", "items[0].requirement");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", e1,
+                    "{\"items\":[{\"requirement\":\"4.1\",\"status\":\"done\"}]}", 400,
+                    "invalid_body", "items[0].status");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", e1,
+                    "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1},"
+                    "{\"requirement\":\"4.2\",\"maturity\":9}]}",
+                    400, "invalid_body", "items[1].maturity");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", e1,
+                    "{\"items\":[{\"requirement\":\"9.2.1\",\"status\":\"not_applicable\"}]}", 422,
+                    "not_excludable", "items[0].status");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", e1, "{\"items\":[],\"x\":1}", 400, "invalid_body",
+                    "x");
+}
+
+/* Another organisation's enrolment answers exactly like a missing one; the coach reaches only its
+ * assigned enrolment, the coordinator only its clusters. */
+static void check_assessment_isolation(const it_server_t *srv, const pworld_t *w, const char *e1,
+                                       const char *e2, const char *e4) {
+    char path[220];
+    it_response_t *foreign =
+        pw_expect(srv, w, PW_U_M1, "PATCH", e2,
+                  "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404);
+    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessments",
+             "00000000-0000-4000-8000-000000000000");
+    it_response_t *missing =
+        pw_expect(srv, w, PW_U_M1, "PATCH", path,
+                  "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404);
+    cr_assert_str_eq(foreign->body, missing->body);
+    it_response_free(foreign);
+    it_response_free(missing);
+    it_response_free(pw_expect(srv, w, PW_U_M1, "GET", e2, NULL, 404));
+    it_response_free(
+        pw_expect(srv, w, PW_U_M1, "GET", "/v1/enrolments/not-a-uuid/assessments", NULL, 404));
+    it_response_free(pw_expect(srv, w, PW_U_COACH, "PATCH", e2,
+                               "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404));
+    it_response_free(pw_expect(srv, w, PW_U_COORD, "PATCH", e2,
+                               "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 200));
+    it_response_free(pw_expect(srv, w, PW_U_COORD, "GET", e4, NULL, 404));
+    it_response_free(pw_expect(srv, w, PW_U_M4, "GET", e1, NULL, 404));
+}
+
 Test(progress_api, assessments_are_validated_isolated_and_kept_with_history) {
     PGconn *admin = it_db_connect(NULL);
     pworld_t w;
@@ -115,66 +187,9 @@ Test(progress_api, assessments_are_validated_isolated_and_kept_with_history) {
     cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 2);
     it_response_free(r);
 
-    /* History: who, when, old -> new, newest first, per requirement on request. */
-    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessment-history?requirement=5.2",
-             w.id[PW_E1]);
-    r = pw_expect(srv, &w, PW_U_M1, "GET", path, NULL, 200);
-    const cJSON *items = member(r->json, "items");
-    cr_assert_eq(cJSON_GetArraySize(items), 2, "%s", r->body);
-    const cJSON *last = cJSON_GetArrayItem(items, 0), *first = cJSON_GetArrayItem(items, 1);
-    cr_assert_str_eq(pw_str(last, "old_status"), "in_progress");
-    cr_assert_str_eq(pw_str(last, "new_status"), "implemented");
-    cr_assert_str_eq(pw_str(member(last, "changed_by"), "role"), "coach");
-    cr_assert_str_eq(pw_str(member(last, "changed_by"), "name"), "Carl Coach");
-    cr_assert_str_eq(pw_str(member(member(last, "changes"), "due_date"), "old"), "2030-01-31");
-    cr_assert(cJSON_IsNull(member(first, "old_status")));
-    cr_assert_str_eq(pw_str(member(first, "changed_by"), "role"), "member");
-    it_response_free(r);
-    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessment-history?limit=1", w.id[PW_E1]);
-    r = pw_expect(srv, &w, PW_U_M1, "GET", path, NULL, 200);
-    cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 1);
-    cr_assert(cJSON_IsString(member(r->json, "next_cursor")), "%s", r->body);
-    it_response_free(r);
-
-    /* Validation names the field. */
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", e1,
-                    "{\"items\":[{\"requirement\":\"A.5.99\",\"status\":\"implemented\"}]}", 400,
-                    "invalid_body", "items[0].requirement");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", e1,
-                    "{\"items\":[{\"requirement\":\"4.1\",\"status\":\"done\"}]}", 400,
-                    "invalid_body", "items[0].status");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", e1,
-                    "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1},"
-                    "{\"requirement\":\"4.2\",\"maturity\":9}]}",
-                    400, "invalid_body", "items[1].maturity");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", e1,
-                    "{\"items\":[{\"requirement\":\"9.2.1\",\"status\":\"not_applicable\"}]}", 422,
-                    "not_excludable", "items[0].status");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", e1, "{\"items\":[],\"x\":1}", 400, "invalid_body",
-                    "x");
-
-    /* Another organisation's enrolment answers exactly like a missing one. */
-    it_response_t *foreign =
-        pw_expect(srv, &w, PW_U_M1, "PATCH", e2,
-                  "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404);
-    snprintf(path, sizeof(path), "/v1/enrolments/%s/assessments",
-             "00000000-0000-4000-8000-000000000000");
-    it_response_t *missing =
-        pw_expect(srv, &w, PW_U_M1, "PATCH", path,
-                  "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404);
-    cr_assert_str_eq(foreign->body, missing->body);
-    it_response_free(foreign);
-    it_response_free(missing);
-    it_response_free(pw_expect(srv, &w, PW_U_M1, "GET", e2, NULL, 404));
-    it_response_free(
-        pw_expect(srv, &w, PW_U_M1, "GET", "/v1/enrolments/not-a-uuid/assessments", NULL, 404));
-    /* The coach only its assigned enrolment, the coordinator only its clusters. */
-    it_response_free(pw_expect(srv, &w, PW_U_COACH, "PATCH", e2,
-                               "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 404));
-    it_response_free(pw_expect(srv, &w, PW_U_COORD, "PATCH", e2,
-                               "{\"items\":[{\"requirement\":\"4.1\",\"maturity\":1}]}", 200));
-    it_response_free(pw_expect(srv, &w, PW_U_COORD, "GET", e4, NULL, 404));
-    it_response_free(pw_expect(srv, &w, PW_U_M4, "GET", e1, NULL, 404));
+    check_history(srv, &w);
+    check_assessment_validation(srv, &w, e1);
+    check_assessment_isolation(srv, &w, e1, e2, e4);
 
     /* Every write is audited in the same transaction. */
     const char *params[] = {w.id[PW_E1]};
@@ -184,6 +199,15 @@ Test(progress_api, assessments_are_validated_isolated_and_kept_with_history) {
                             1, params),
                  2);
     cr_assert_eq(it_server_stop(srv), 0);
+}
+
+/* The weekly trend runs from the cluster's start to this week, ending at today's counts. */
+static void check_trend(const it_response_t *r) {
+    const cJSON *trend = member(r->json, "trend");
+    cr_assert_geq(cJSON_GetArraySize(trend), 9, "%s", r->body);
+    const cJSON *now = cJSON_GetArrayItem(trend, cJSON_GetArraySize(trend) - 1);
+    cr_assert_eq(count_of(now, "implemented"), 3);
+    cr_assert_eq(count_of(cJSON_GetArrayItem(trend, 0), "implemented"), 0);
 }
 
 Test(progress_api, gap_analysis_freezes_the_baseline_progress_is_shown_against) {
@@ -255,12 +279,7 @@ Test(progress_api, gap_analysis_freezes_the_baseline_progress_is_shown_against) 
     cr_assert_eq(count_of(member(c4, "since_baseline"), "implemented"), 2);
     cr_assert(pw_near(member(c4, "implemented_percent")->valuedouble, 75.0), "%s", r->body);
     cr_assert(pw_near(member(member(c4, "percentages"), "not_started")->valuedouble, 25.0));
-    /* The weekly trend runs from the cluster's start to this week, ending at today's counts. */
-    const cJSON *trend = member(r->json, "trend");
-    cr_assert_geq(cJSON_GetArraySize(trend), 9, "%s", r->body);
-    const cJSON *now = cJSON_GetArrayItem(trend, cJSON_GetArraySize(trend) - 1);
-    cr_assert_eq(count_of(now, "implemented"), 3);
-    cr_assert_eq(count_of(cJSON_GetArrayItem(trend, 0), "implemented"), 0);
+    check_trend(r);
     it_response_free(r);
 
     /* The baseline itself did not move. */
@@ -269,6 +288,52 @@ Test(progress_api, gap_analysis_freezes_the_baseline_progress_is_shown_against) 
                      "not_started");
     it_response_free(r);
     cr_assert_eq(it_server_stop(srv), 0);
+}
+
+/* The overview: side by side for the coordinator, the coach's enrolment only, not members. */
+static void check_overview(const it_server_t *srv, const pworld_t *w, const char *overview) {
+    it_response_t *r;
+    r = pw_expect(srv, w, PW_U_COORD, "GET", overview, NULL, 200);
+    const cJSON *items = member(r->json, "items");
+    cr_assert_eq(cJSON_GetArraySize(items), 3, "%s", r->body);
+    const cJSON *row2 = pw_find(items, "enrolment_id", w->id[PW_E2]);
+    cr_assert_str_eq(pw_str(row2, "behind_schedule"), "true");
+    cr_assert_eq(count_of(member(row2, "deliverables"), "overdue"), 2);
+    cr_assert_eq(cJSON_GetArraySize(member(row2, "groups")), 11);
+    cr_assert_str_eq(pw_str(pw_find(items, "enrolment_id", w->id[PW_E3]), "behind_schedule"),
+                     "true", "M3 has approved nothing either");
+    it_response_free(r);
+    r = pw_expect(srv, w, PW_U_COACH, "GET", overview, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 1);
+    cr_assert_str_eq(pw_str(cJSON_GetArrayItem(member(r->json, "items"), 0), "enrolment_id"),
+                     w->id[PW_E1]);
+    it_response_free(r);
+    pw_expect_error(srv, w, PW_U_M1, "GET", overview, NULL, 403, "forbidden");
+    pw_expect_error(srv, w, PW_U_M4, "GET", overview, NULL, 404, "not_found");
+}
+
+/* An explicit due date on one deliverable, and a requirement past its own due date. */
+static void check_own_due_dates(const it_server_t *srv, const pworld_t *w, const char *d1,
+                                const char *p1) {
+    it_response_t *r;
+    const cJSON *plan, *why;
+    it_response_free(
+        pw_expect(srv, w, PW_U_M1, "PATCH", d1,
+                  "{\"items\":[{\"deliverable\":\"scope\",\"due_date\":\"2024-05-01\"}]}", 200));
+    char a1[160];
+    pw_path(a1, "/v1/enrolments/%s/assessments", w->id[PW_E1]);
+    it_response_free(pw_expect(srv, w, PW_U_M1, "PATCH", a1,
+                               "{\"items\":[{\"requirement\":\"A.6.3\",\"status\":\"in_progress\","
+                               "\"due_date\":\"2024-06-30\"}]}",
+                               200));
+    r = pw_expect(srv, w, PW_U_M1, "GET", p1, NULL, 200);
+    plan = member(r->json, "plan");
+    cr_assert_str_eq(pw_str(plan, "behind_schedule"), "true");
+    why = pw_find(member(plan, "reasons"), "deliverable", "scope");
+    cr_assert_str_eq(pw_str(why, "due_source"), "deliverable");
+    why = pw_find(member(plan, "reasons"), "kind", "requirements_overdue");
+    cr_assert_eq(count_of(why, "count"), 1, "%s", r->body);
+    it_response_free(r);
 }
 
 /* M1 has approved its risk assessment deliverables; M2, with the same deadline, has not. */
@@ -346,43 +411,48 @@ Test(progress_api, plan_versus_actual_shows_who_is_late_and_why) {
     cr_assert_not_null(pw_find(reasons, "deliverable", "risk_assessment_results"));
     it_response_free(r);
 
-    /* An explicit due date on one deliverable, and a requirement past its own due date. */
-    it_response_free(
-        pw_expect(srv, &w, PW_U_M1, "PATCH", d1,
-                  "{\"items\":[{\"deliverable\":\"scope\",\"due_date\":\"2024-05-01\"}]}", 200));
-    char a1[160];
-    pw_path(a1, "/v1/enrolments/%s/assessments", w.id[PW_E1]);
-    it_response_free(pw_expect(srv, &w, PW_U_M1, "PATCH", a1,
-                               "{\"items\":[{\"requirement\":\"A.6.3\",\"status\":\"in_progress\","
-                               "\"due_date\":\"2024-06-30\"}]}",
-                               200));
-    r = pw_expect(srv, &w, PW_U_M1, "GET", p1, NULL, 200);
-    plan = member(r->json, "plan");
-    cr_assert_str_eq(pw_str(plan, "behind_schedule"), "true");
-    why = pw_find(member(plan, "reasons"), "deliverable", "scope");
-    cr_assert_str_eq(pw_str(why, "due_source"), "deliverable");
-    why = pw_find(member(plan, "reasons"), "kind", "requirements_overdue");
-    cr_assert_eq(count_of(why, "count"), 1, "%s", r->body);
-    it_response_free(r);
+    check_own_due_dates(srv, &w, d1, p1);
+    check_overview(srv, &w, overview);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
 
-    /* The overview: side by side for the coordinator, the coach's enrolment only, not members. */
-    r = pw_expect(srv, &w, PW_U_COORD, "GET", overview, NULL, 200);
-    const cJSON *items = member(r->json, "items");
-    cr_assert_eq(cJSON_GetArraySize(items), 3, "%s", r->body);
-    const cJSON *row2 = pw_find(items, "enrolment_id", w.id[PW_E2]);
-    cr_assert_str_eq(pw_str(row2, "behind_schedule"), "true");
-    cr_assert_eq(count_of(member(row2, "deliverables"), "overdue"), 2);
-    cr_assert_eq(cJSON_GetArraySize(member(row2, "groups")), 11);
-    cr_assert_str_eq(pw_str(pw_find(items, "enrolment_id", w.id[PW_E3]), "behind_schedule"), "true",
-                     "M3 has approved nothing either");
-    it_response_free(r);
-    r = pw_expect(srv, &w, PW_U_COACH, "GET", overview, NULL, 200);
-    cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 1);
-    cr_assert_str_eq(pw_str(cJSON_GetArrayItem(member(r->json, "items"), 0), "enrolment_id"),
-                     w.id[PW_E1]);
-    it_response_free(r);
-    pw_expect_error(srv, &w, PW_U_M1, "GET", overview, NULL, 403, "forbidden");
-    pw_expect_error(srv, &w, PW_U_M4, "GET", overview, NULL, 404, "not_found");
+/* Concurrent partial changes of one requirement both survive: each is merged into the newest row.
+ */
+Test(progress_api, concurrent_partial_changes_do_not_undo_each_other) {
+    PGconn *admin = it_db_connect(NULL);
+    pworld_t w;
+    pworld_build(admin, &w);
+    it_server_t *srv = it_server_start(NULL);
+    char path[160], bodies[2][8][160];
+    pw_path(path, "/v1/enrolments/%s/assessments", w.id[PW_E1]);
+    const char *hdr_m1[] = {w.auth[PW_U_M1], NULL}, *hdr_coach[] = {w.auth[PW_U_COACH], NULL};
+    it_request_t reqs[16];
+    for (int i = 0; i < 8; i++) {
+        snprintf(bodies[0][i], sizeof(bodies[0][i]),
+                 "{\"items\":[{\"requirement\":\"A.8.%d\",\"owner\":\"Owner %d\"}]}", i + 1, i);
+        snprintf(bodies[1][i], sizeof(bodies[1][i]),
+                 "{\"items\":[{\"requirement\":\"A.8.%d\",\"maturity\":%d}]}", i + 1, i % 6);
+        reqs[2 * i] = (it_request_t){
+            .method = "PATCH", .path = path, .headers = hdr_m1, .body = bodies[0][i]};
+        reqs[2 * i + 1] = (it_request_t){
+            .method = "PATCH", .path = path, .headers = hdr_coach, .body = bodies[1][i]};
+    }
+    it_response_t **rs = it_batch_finish(it_batch_start(srv, reqs, 16, 16));
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(rs[i]->status, 200, "request %d: %d %s", i, rs[i]->status, rs[i]->body);
+    it_responses_free(rs, 16);
+    const char *params[] = {w.id[PW_E1]};
+    cr_assert_eq(it_db_long(admin,
+                            "SELECT count(*) FROM isms.assessments a JOIN isms.requirements r "
+                            "ON r.id = a.requirement_id, LATERAL (SELECT substring(r.ref FROM "
+                            "'^A\\.8\\.([0-9]+)$')::int - 1 AS k) x WHERE a.enrolment_id = $1 "
+                            "AND a.owner = 'Owner ' || x.k AND a.maturity = x.k % 6",
+                            1, params),
+                 8, "both halves of every pair of changes are kept");
+    cr_assert_eq(it_db_long(admin,
+                            "SELECT count(*) FROM isms.assessment_history WHERE enrolment_id = $1",
+                            1, params),
+                 16, "one history entry per change");
     cr_assert_eq(it_server_stop(srv), 0);
 }
 

@@ -79,12 +79,65 @@ static void remove_framework(PGconn *admin, const char *version, const char *clu
     it_db_exec(admin, "COMMIT");
 }
 
+/* Cluster B chooses the imported framework `fw` (version `version`) before any progress is
+ * recorded, works with it, and keeps it once progress is recorded. */
+static void check_cluster_uses(const it_server_t *srv, const pworld_t *w, const char *fw,
+                               const char *version) {
+    char path[200], body[400];
+    pw_path(path, "/v1/clusters/%s/framework", w->id[PW_CL_B]);
+    snprintf(body, sizeof(body), "{\"framework_id\":\"%s\"}", fw);
+    pw_expect_error(srv, w, PW_U_M4, "PUT", path, body, 403, "forbidden");
+    pw_expect_error(srv, w, PW_U_COORD, "PUT", path, body, 404, "not_found");
+    pw_expect_field(srv, w, PW_U_COORD_B, "PUT", path,
+                    "{\"framework_id\":\"00000000-0000-4000-8000-000000000000\"}", 400,
+                    "invalid_body", "framework_id");
+    it_response_t *r = pw_expect(srv, w, PW_U_COORD_B, "PUT", path, body, 200);
+    cr_assert_str_eq(pw_str(cJSON_GetObjectItemCaseSensitive(r->json, "framework"), "version"),
+                     version);
+    cr_assert_str_eq(pw_str(r->json, "chosen"), "true");
+    it_response_free(r);
+
+    pw_path(path, "/v1/enrolments/%s/assessments", w->id[PW_E4]);
+    r = pw_expect(srv, w, PW_U_M4, "GET", path, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "items")), 140);
+    it_response_free(r);
+    pw_expect_field(srv, w, PW_U_M4, "PATCH", path,
+                    "{\"items\":[{\"requirement\":\"A.5.1\",\"status\":\"implemented\"}]}", 400,
+                    "invalid_body", "items[0].requirement");
+    it_response_free(
+        pw_expect(srv, w, PW_U_M4, "PATCH", path,
+                  "{\"items\":[{\"requirement\":\"A.9.4.3\",\"status\":\"implemented\"}]}", 200));
+    pw_path(path, "/v1/enrolments/%s/progress", w->id[PW_E4]);
+    r = pw_expect(srv, w, PW_U_M4, "GET", path, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "annex_a")), 14);
+    cr_assert_str_eq(pw_str(cJSON_GetObjectItemCaseSensitive(r->json, "totals"), "requirements"),
+                     "140");
+    it_response_free(r);
+    pw_path(path, "/v1/enrolments/%s/soa", w->id[PW_E4]);
+    r = pw_expect(srv, w, PW_U_M4, "GET", path, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "items")), 114);
+    it_response_free(r);
+    /* Progress is recorded against it now: the cluster keeps it. */
+    pw_path(path, "/v1/clusters/%s/framework", w->id[PW_CL_B]);
+    r = pw_expect(srv, w, PW_U_M4, "GET", "/v1/frameworks?limit=200", NULL, 200);
+    const cJSON *iso22 = NULL, *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r->json, "items")) {
+        if (strcmp(pw_str(item, "version"), "2022") == 0)
+            iso22 = item;
+    }
+    cr_assert_not_null(iso22);
+    snprintf(body, sizeof(body), "{\"framework_id\":\"%s\"}", pw_str(iso22, "id"));
+    it_response_free(r);
+    pw_expect_field(srv, w, PW_U_COORD_B, "PUT", path, body, 409, "framework_in_use",
+                    "framework_id");
+}
+
 Test(progress_catalogue, imports_a_2013_catalogue_once_and_a_cluster_uses_it) {
     PGconn *admin = it_db_connect(NULL);
     pworld_t w;
     pworld_build(admin, &w);
     char version[24], dir[] = "/tmp/isms-it-catalogue-XXXXXX", file[128], dup[128];
-    char args[300], out[4096], path[200], body[400];
+    char args[300], out[4096];
     snprintf(version, sizeof(version), "2013-%.8s", w.id[PW_CL_B]);
     cr_assert_not_null(mkdtemp(dir));
     snprintf(file, sizeof(file), "%s/iso27001-%s.csv", dir, version);
@@ -107,6 +160,23 @@ Test(progress_catalogue, imports_a_2013_catalogue_once_and_a_cluster_uses_it) {
     cr_assert_eq(run_catalogue(args, out, sizeof(out)), 1, "%s", out);
     cr_assert(strstr(out, "line 145: duplicate requirement A.9.2.3") != NULL, "%s", out);
 
+    /* The JSON format, checked without the database. */
+    char json[128];
+    snprintf(json, sizeof(json), "%s/small.json", dir);
+    FILE *fp = fopen(json, "w");
+    cr_assert_not_null(fp);
+    fputs("{\"framework\": \"Small\", \"version\": \"1\", \"title\": \"Small framework\",\n"
+          " \"groups\": [{\"key\": \"A\", \"kind\": \"control\", \"title\": \"All\"}],\n"
+          " \"requirements\": [\n"
+          "  {\"ref\": \"A.1\", \"group\": \"A\", \"title\": \"One\"},\n"
+          "  {\"ref\": \"A.1\", \"group\": \"A\", \"title\": \"Again\"}]}\n",
+          fp);
+    fclose(fp);
+    snprintf(args, sizeof(args), "check '%s'", json);
+    cr_assert_eq(run_catalogue(args, out, sizeof(out)), 1, "%s", out);
+    cr_assert(strstr(out, "line 5: duplicate requirement A.1 (first defined on line 4)") != NULL,
+              "%s", out);
+
     snprintf(args, sizeof(args), "import '%s'", file);
     cr_assert_eq(run_catalogue(args, out, sizeof(out)), 0, "%s", out);
     char summary[160];
@@ -126,54 +196,8 @@ Test(progress_catalogue, imports_a_2013_catalogue_once_and_a_cluster_uses_it) {
     snprintf(fw, sizeof(fw), "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
 
-    /* Cluster B chooses it, before any progress is recorded. */
     it_server_t *srv = it_server_start(NULL);
-    pw_path(path, "/v1/clusters/%s/framework", w.id[PW_CL_B]);
-    snprintf(body, sizeof(body), "{\"framework_id\":\"%s\"}", fw);
-    pw_expect_error(srv, &w, PW_U_M4, "PUT", path, body, 403, "forbidden");
-    pw_expect_error(srv, &w, PW_U_COORD, "PUT", path, body, 404, "not_found");
-    pw_expect_field(srv, &w, PW_U_COORD_B, "PUT", path,
-                    "{\"framework_id\":\"00000000-0000-4000-8000-000000000000\"}", 400,
-                    "invalid_body", "framework_id");
-    it_response_t *r = pw_expect(srv, &w, PW_U_COORD_B, "PUT", path, body, 200);
-    cr_assert_str_eq(pw_str(cJSON_GetObjectItemCaseSensitive(r->json, "framework"), "version"),
-                     version);
-    cr_assert_str_eq(pw_str(r->json, "chosen"), "true");
-    it_response_free(r);
-
-    pw_path(path, "/v1/enrolments/%s/assessments", w.id[PW_E4]);
-    r = pw_expect(srv, &w, PW_U_M4, "GET", path, NULL, 200);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "items")), 140);
-    it_response_free(r);
-    pw_expect_field(srv, &w, PW_U_M4, "PATCH", path,
-                    "{\"items\":[{\"requirement\":\"A.5.1\",\"status\":\"implemented\"}]}", 400,
-                    "invalid_body", "items[0].requirement");
-    it_response_free(
-        pw_expect(srv, &w, PW_U_M4, "PATCH", path,
-                  "{\"items\":[{\"requirement\":\"A.9.4.3\",\"status\":\"implemented\"}]}", 200));
-    pw_path(path, "/v1/enrolments/%s/progress", w.id[PW_E4]);
-    r = pw_expect(srv, &w, PW_U_M4, "GET", path, NULL, 200);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "annex_a")), 14);
-    cr_assert_str_eq(pw_str(cJSON_GetObjectItemCaseSensitive(r->json, "totals"), "requirements"),
-                     "140");
-    it_response_free(r);
-    pw_path(path, "/v1/enrolments/%s/soa", w.id[PW_E4]);
-    r = pw_expect(srv, &w, PW_U_M4, "GET", path, NULL, 200);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->json, "items")), 114);
-    it_response_free(r);
-    /* Progress is recorded against it now: the cluster keeps it. */
-    pw_path(path, "/v1/clusters/%s/framework", w.id[PW_CL_B]);
-    r = pw_expect(srv, &w, PW_U_M4, "GET", "/v1/frameworks?limit=200", NULL, 200);
-    const cJSON *iso22 = NULL, *item;
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r->json, "items")) {
-        if (strcmp(pw_str(item, "version"), "2022") == 0)
-            iso22 = item;
-    }
-    cr_assert_not_null(iso22);
-    snprintf(body, sizeof(body), "{\"framework_id\":\"%s\"}", pw_str(iso22, "id"));
-    it_response_free(r);
-    pw_expect_field(srv, &w, PW_U_COORD_B, "PUT", path, body, 409, "framework_in_use",
-                    "framework_id");
+    check_cluster_uses(srv, &w, fw, version);
     cr_assert_eq(it_server_stop(srv), 0);
 
     remove_framework(admin, version, w.id[PW_CL_B], w.id[PW_E4]);

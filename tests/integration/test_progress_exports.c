@@ -126,6 +126,31 @@ static void check_table(const cJSON *rows, const char *org, const char *today, i
               row_text(rows, i));
 }
 
+/* Unknown reasons and controls, exclusions without a justification and another organisation's
+ * SoA are refused, naming the field. */
+static void check_soa_refusals(const it_server_t *srv, const pworld_t *w, const char *soa,
+                               const char *other) {
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", soa,
+                    "{\"items\":[{\"control\":\"A.5.1\",\"applicable\":true,"
+                    "\"reasons\":[\"regulator_asked\"]}]}",
+                    400, "invalid_body", "items[0].reasons[0]");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", soa,
+                    "{\"items\":[{\"control\":\"A.7.4\",\"applicable\":false}]}", 400,
+                    "invalid_body", "items[0].justification");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", soa,
+                    "{\"items\":[{\"control\":\"A.5.38\",\"applicable\":true,"
+                    "\"reasons\":[\"legal\"]}]}",
+                    400, "invalid_body", "items[0].control");
+    pw_expect_field(srv, w, PW_U_M1, "PATCH", soa,
+                    "{\"items\":[{\"control\":\"6.1.3\",\"applicable\":true,"
+                    "\"reasons\":[\"legal\"]}]}",
+                    400, "invalid_body", "items[0].control");
+    pw_expect_error(srv, w, PW_U_M1, "PATCH", other,
+                    "{\"items\":[{\"control\":\"A.5.1\",\"applicable\":true,"
+                    "\"reasons\":[\"legal\"]}]}",
+                    404, "not_found");
+}
+
 Test(progress_exports, soa_decisions_and_both_exports_read_back) {
     PGconn *admin = it_db_connect(NULL);
     pworld_t w;
@@ -136,25 +161,7 @@ Test(progress_exports, soa_decisions_and_both_exports_read_back) {
     pw_path(other, "/v1/enrolments/%s/soa", w.id[PW_E2]);
     pw_path(assess, "/v1/enrolments/%s/assessments", w.id[PW_E1]);
 
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", soa,
-                    "{\"items\":[{\"control\":\"A.5.1\",\"applicable\":true,"
-                    "\"reasons\":[\"regulator_asked\"]}]}",
-                    400, "invalid_body", "items[0].reasons[0]");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", soa,
-                    "{\"items\":[{\"control\":\"A.7.4\",\"applicable\":false}]}", 400,
-                    "invalid_body", "items[0].justification");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", soa,
-                    "{\"items\":[{\"control\":\"A.5.38\",\"applicable\":true,"
-                    "\"reasons\":[\"legal\"]}]}",
-                    400, "invalid_body", "items[0].control");
-    pw_expect_field(srv, &w, PW_U_M1, "PATCH", soa,
-                    "{\"items\":[{\"control\":\"6.1.3\",\"applicable\":true,"
-                    "\"reasons\":[\"legal\"]}]}",
-                    400, "invalid_body", "items[0].control");
-    pw_expect_error(srv, &w, PW_U_M1, "PATCH", other,
-                    "{\"items\":[{\"control\":\"A.5.1\",\"applicable\":true,"
-                    "\"reasons\":[\"legal\"]}]}",
-                    404, "not_found");
+    check_soa_refusals(srv, &w, soa, other);
     snprintf(body, sizeof(body),
              "{\"items\":[{\"control\":\"A.7.4\",\"applicable\":false,\"justification\":\"%s\"},"
              "{\"control\":\"A.5.1\",\"applicable\":true,"

@@ -31,8 +31,7 @@ static inline plan_day_t D(const char *s) {
     return d;
 }
 
-static inline void fx_module(fx_t *f, const char *key, const char *title, int kind,
-                             int half_days) {
+static inline void fx_module(fx_t *f, const char *key, const char *title, int kind, int half_days) {
     f->modules[f->nmodules++] = (plan_module_t){key, title, kind, half_days};
 }
 
@@ -44,8 +43,8 @@ static inline void fx_default_curriculum(fx_t *f) {
     fx_module(f, "risk_assessment", "Risk assessment", PLAN_TRAINING, 1);
     fx_module(f, "risk_treatment", "Risk treatment and treatment plan", PLAN_TRAINING, 1);
     fx_module(f, "document_management", "Document management", PLAN_TRAINING, 1);
-    fx_module(f, "security_measures", "Security policy, measures and effectiveness",
-              PLAN_TRAINING, 2);
+    fx_module(f, "security_measures", "Security policy, measures and effectiveness", PLAN_TRAINING,
+              2);
     fx_module(f, "human_resources", "Human resources management", PLAN_TRAINING, 1);
     fx_module(f, "incident_management", "Incident management and continual improvement",
               PLAN_TRAINING, 1);

@@ -9,14 +9,19 @@
 #include "planning/plan_date.h"
 
 static const ical_observance_t cet[] = {
-    {0, 14518, 0, 7200, 3600}, /* 2009-10-01, standard time (the feed's first day) */
+    {0, 14518, 0, 7200, 3600},   /* 2009-10-01, standard time (the feed's first day) */
     {1, 14696, 120, 3600, 7200}, /* 2010-03-28 02:00: daylight saving time begins */
     {0, 14913, 180, 7200, 3600}, /* 2010-10-31 03:00: back to standard time */
 };
 
 static char *write_one(const ical_event_t *events, int n, size_t *len) {
-    ical_calendar_t cal = {"-//isms-cluster//planning//EN", "Cluster, \"demo\"", "Europe/Luxembourg",
-                           cet, 3, events, n};
+    ical_calendar_t cal = {"-//isms-cluster//planning//EN",
+                           "Cluster, \"demo\"",
+                           "Europe/Luxembourg",
+                           cet,
+                           3,
+                           events,
+                           n};
     return ical_write(&cal, len);
 }
 
@@ -36,9 +41,16 @@ static char *unfold(const char *text) {
 }
 
 static const ical_event_t training = {
-    "3f1d2a9c-0000-4000-8000-000000000001@isms-cluster", 3, "20250102T101500Z", 14522, 9 * 60,
-    12 * 60 + 30, "Risk assessment \xe2\x80\x94 cluster training; part 1, with notes\\",
-    "Second line\nthird", "Salle \xc3\xa9t\xc3\xa9, Luxembourg", "CONFIRMED"};
+    "3f1d2a9c-0000-4000-8000-000000000001@isms-cluster",
+    3,
+    "20250102T101500Z",
+    14522,
+    9 * 60,
+    12 * 60 + 30,
+    "Risk assessment \xe2\x80\x94 cluster training; part 1, with notes\\",
+    "Second line\nthird",
+    "Salle \xc3\xa9t\xc3\xa9, Luxembourg",
+    "CONFIRMED"};
 
 Test(ical, every_line_ends_in_crlf_and_holds_at_most_75_octets) {
     ical_event_t e = training;

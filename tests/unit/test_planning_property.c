@@ -19,7 +19,7 @@ static uint32_t rnd(uint32_t n) {
     return n == 0 ? 0 : (uint32_t)(rng_state % n);
 }
 
-static const char *const keys[] = {"m0", "m1", "m2", "m3", "m4", "m5", "m6",
+static const char *const keys[] = {"m0", "m1", "m2", "m3",  "m4",  "m5", "m6",
                                    "m7", "m8", "m9", "m10", "m11", "m12"};
 
 static void random_curriculum(fx_t *f) {
@@ -46,8 +46,7 @@ static void random_periods(fx_t *f, plan_day_t from, int span, int count) {
             continue;
         }
         plan_day_t b = a + (plan_day_t)rnd(rnd(4) == 0 ? 30 : 8);
-        f->periods[f->nperiods++] =
-            (plan_period_t){r, a, b, (int)rnd(2), (int)rnd(2), 0, "away"};
+        f->periods[f->nperiods++] = (plan_period_t){r, a, b, (int)rnd(2), (int)rnd(2), 0, "away"};
     }
 }
 
@@ -127,8 +126,8 @@ Test(scheduler_property, every_plan_satisfies_every_hard_constraint, .timeout = 
             replan(&instance, &r, &replanned);
         plan_result_free(&r);
     }
-    cr_log_info("%d of %d feasible, %d re-planned, %d explained", feasible, INSTANCES,
-                replanned, explained);
+    cr_log_info("%d of %d feasible, %d re-planned, %d explained", feasible, INSTANCES, replanned,
+                explained);
     cr_assert_gt(feasible, INSTANCES / 3, "only %d feasible instances: the test proves little",
                  feasible);
     cr_assert_gt(replanned, INSTANCES / 20);

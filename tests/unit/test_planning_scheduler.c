@@ -181,10 +181,12 @@ Test(scheduler, explains_an_impossible_window_and_proposes_a_longer_gap) {
     paper_cluster(&fx);
     /* The initial training is done (2009-10-05/06); with a strict 3-week rhythm scope falls on
      * 2009-10-26 and risk assessment on 2009-11-16, when both organisations are away. */
-    fx.current[fx.ncurrent++] = (plan_session_t){"it1", PLAN_TRAINING, 0, 0, -1, D("2009-10-05"),
-                                                 PLAN_MORNING, 2, fx.trainers[0], -1, PLAN_DONE, -1};
-    fx.current[fx.ncurrent++] = (plan_session_t){"it2", PLAN_TRAINING, 0, 1, -1, D("2009-10-06"),
-                                                 PLAN_MORNING, 1, fx.trainers[0], -1, PLAN_DONE, -1};
+    fx.current[fx.ncurrent++] =
+        (plan_session_t){"it1", PLAN_TRAINING,  0,  0,         -1, D("2009-10-05"), PLAN_MORNING,
+                         2,     fx.trainers[0], -1, PLAN_DONE, -1};
+    fx.current[fx.ncurrent++] =
+        (plan_session_t){"it2", PLAN_TRAINING,  0,  1,         -1, D("2009-10-06"), PLAN_MORNING,
+                         1,     fx.trainers[0], -1, PLAN_DONE, -1};
     fx_away(&fx, fx.orgs[0].resource, "2009-11-10", "2009-11-16", "year-end closing");
     fx_away(&fx, fx.orgs[1].resource, "2009-11-16", "2009-11-20", "ISO 9001 audit");
     plan_input_t *in = fx_input(&fx, "2009-10-07", "2010-06-30");
