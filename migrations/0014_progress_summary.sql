@@ -61,11 +61,12 @@ CREATE FUNCTION progress_counts_json(p_total bigint, p_ns bigint, p_ip bigint, p
                                (p_base->>'total')::bigint - (p_base->>'not_applicable')::bigint)) END)
 $$;
 
--- A group's counts under its key, kind and title.
+-- A group's counts, led by its key, kind and title (spliced as text: keeps the members' order and
+-- costs no round trip through jsonb).
 CREATE FUNCTION progress_group_json(p_group text, p_kind text, p_title text, p_counts json)
     RETURNS json LANGUAGE sql STABLE AS $$
-    SELECT (json_build_object('group', p_group, 'kind', p_kind, 'title', p_title)::jsonb
-            || p_counts::jsonb)::json
+    SELECT (rtrim(json_build_object('group', p_group, 'kind', p_kind, 'title', p_title)::text, '}')
+            || ', ' || ltrim(p_counts::text, '{'))::json
 $$;
 
 -- ---------------------------------------------------------------------------------------------

@@ -61,17 +61,22 @@ rows=0
 if [[ "$have" == 1 && "${BENCH_REUSE:-1}" == 1 ]]; then
   rows="$(psql_admin "$DB" -tAc "SELECT count(*) FROM isms.enrolments" 2>/dev/null || echo 0)"
 fi
-if [[ "$rows" != "$ENROLMENTS" ]]; then
+create_database() {
   say "creating database $DB: $CLUSTERS clusters x $ORGS organisations, full assessments"
   psql_admin postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
-  start=$SECONDS
+  local start=$SECONDS
   psql_admin "$DB" -v clusters="$CLUSTERS" -v orgs="$ORGS" -f "$BENCH_DIR/progress_data.sql"
   say "data generated in $((SECONDS - start)) s: $(psql_admin "$DB" -tAc \
     "SELECT (SELECT count(*) FROM isms.assessments) || ' assessments, ' || (SELECT count(*) FROM isms.assessment_history) || ' history rows'")"
+}
+if [[ "$rows" != "$ENROLMENTS" ]]; then
+  create_database
+elif ! ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null 2>&1; then
+  say "the migrations of $DB no longer match the files"
+  create_database
 else
   say "reusing database $DB ($rows enrolments; BENCH_REUSE=0 rebuilds it)"
-  ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
 fi
 
 free_port() {

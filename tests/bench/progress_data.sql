@@ -106,6 +106,26 @@ SELECT pg_temp.bench_id('d000', n), cluster_id, organisation_id, enrolment_id, r
        CASE WHEN status = 'implemented' AND h % 2 = 0 THEN 'in_progress' ELSE status END, h % 4
   FROM bench_assessment;
 
+-- The baseline's counts, from the frozen items.
+UPDATE gap_analyses g
+   SET baseline = jsonb_build_object(
+           'totals', (SELECT jsonb_build_object('total', count(*),
+                          'not_started', count(*) FILTER (WHERE i.status = 'not_started'),
+                          'in_progress', count(*) FILTER (WHERE i.status = 'in_progress'),
+                          'implemented', count(*) FILTER (WHERE i.status = 'implemented'),
+                          'not_applicable', count(*) FILTER (WHERE i.status = 'not_applicable'),
+                          'average_maturity', round(avg(i.maturity), 2))
+                        FROM gap_analysis_items i WHERE i.gap_analysis_id = g.id),
+           'groups', (SELECT jsonb_object_agg(group_key, c) FROM (
+                         SELECT r.group_key, jsonb_build_object('total', count(*),
+                             'not_started', count(*) FILTER (WHERE i.status = 'not_started'),
+                             'in_progress', count(*) FILTER (WHERE i.status = 'in_progress'),
+                             'implemented', count(*) FILTER (WHERE i.status = 'implemented'),
+                             'not_applicable', count(*) FILTER (WHERE i.status = 'not_applicable'),
+                             'average_maturity', round(avg(i.maturity), 2)) AS c
+                           FROM gap_analysis_items i JOIN requirements r ON r.id = i.requirement_id
+                          WHERE i.gap_analysis_id = g.id GROUP BY r.group_key) x));
+
 -- 26 weeks of the weekly series, rising to today's counts.
 INSERT INTO progress_weeks (cluster_id, organisation_id, enrolment_id, week, requirements,
                             in_progress, implemented, not_applicable, deliverables_approved)

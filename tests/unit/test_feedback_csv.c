@@ -27,10 +27,11 @@ Test(feedback_csv, an_empty_board_is_the_header_alone) {
 
 Test(feedback_csv, writes_one_line_per_post_in_column_order) {
     size_t len;
-    char *csv = csv_of("[{\"id\":\"x\",\"status\":\"released\",\"batch\":2,\"released_on\":\"2025-03-14\","
-                       "\"text\":\"Scope took long\",\"me_too\":3,\"me_too_mine\":true,"
-                       "\"is_mine\":false,\"hidden\":false,\"hidden_reason\":null}]",
-                       &len);
+    char *csv =
+        csv_of("[{\"id\":\"x\",\"status\":\"released\",\"batch\":2,\"released_on\":\"2025-03-14\","
+               "\"text\":\"Scope took long\",\"me_too\":3,\"me_too_mine\":true,"
+               "\"is_mine\":false,\"hidden\":false,\"hidden_reason\":null}]",
+               &len);
     cr_assert_str_eq(csv, HEADER "released,2,2025-03-14,Scope took long,3,true,false,false,\r\n");
     free(csv);
 }
@@ -65,7 +66,8 @@ Test(feedback_csv, guards_cells_a_spreadsheet_would_run) {
 Test(feedback_csv, keeps_utf8_as_it_is) {
     size_t len;
     char *csv = csv_of("[{\"text\":\"R\\u00e9union \\u2013 \\u00e7a\"}]", &len);
-    cr_assert_str_eq(csv, HEADER ",,,R\xc3\xa9union \xe2\x80\x93 \xc3\xa7" "a,,,,,\r\n");
+    cr_assert_str_eq(csv, HEADER ",,,R\xc3\xa9union \xe2\x80\x93 \xc3\xa7"
+                                 "a,,,,,\r\n");
     free(csv);
 }
 

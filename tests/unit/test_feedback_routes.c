@@ -47,8 +47,8 @@ Test(feedback_routes, every_operation_passes_exactly_its_statements_parameters) 
         const api_op_t *op = r->data;
         if (op == NULL)
             continue; /* the event stream builds its own queries */
-        int given =
-            count(op->path) + count_fields(op->query) + count_fields(op->body) + count(op->constants);
+        int given = count(op->path) + count_fields(op->query) + count_fields(op->body) +
+                    count(op->constants);
         cr_assert_eq(given, op->stmt->nparams, "%s %s passes %d values to %s (%d)", r->method,
                      r->pattern, given, op->stmt->name, op->stmt->nparams);
     }

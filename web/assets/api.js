@@ -144,12 +144,13 @@ export async function download(path, fallbackName, onProgress = () => {}) {
  * ended it with an error event or refused it). Reconnects after the advertised retry with
  * Last-Event-ID. Returns { close }.
  */
-export function followEvents(path, { onEvent, onStatus }) {
-  let lastId = null;
+export function followEvents(path, { onEvent, onStatus, lastEventId = null }) {
+  let lastId = lastEventId === null || lastEventId === undefined ? null : String(lastEventId);
   let retry = 2000;
   let stopped = false;
   let controller = null;
   let timer = null;
+  let attempts = 0;
 
   function dispatch(ev) {
     if (ev.retry) retry = ev.retry;
@@ -210,7 +211,7 @@ export function followEvents(path, { onEvent, onStatus }) {
   async function connect() {
     if (stopped) return;
     controller = new AbortController();
-    onStatus(lastId === null ? 'connecting' : 'reconnecting');
+    onStatus(attempts++ === 0 ? 'connecting' : 'reconnecting');
     try {
       const headers = authHeaders({ Accept: 'text/event-stream' });
       if (lastId !== null) headers['Last-Event-ID'] = lastId;
