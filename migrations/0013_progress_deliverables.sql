@@ -100,7 +100,8 @@ BEGIN
                    IS DISTINCT FROM (t.status, t.approved_on, t.due_date, t.document, t.notes)
               FROM deliverable_merged(t, i, v_today) m);
     PERFORM audit('deliverable_update', 'enrolment', e.id, e.cluster_id, e.organisation_id,
-                  jsonb_build_object('items', p_items));
+                  jsonb_build_object('deliverables', (SELECT jsonb_agg(i->'deliverable')
+                                                        FROM jsonb_array_elements(p_items) i)));
     RETURN api_deliverable_list(p_enrolment);
 END $$;
 

@@ -132,6 +132,15 @@ pgbench_run "$DURATION"
 pg_tps="$(sed -nE 's/^tps = ([0-9.]+) \(without initial connection time\)/\1/p' "$PGB")"
 pg_lat="$(sed -nE 's/^latency average = ([0-9.]+) ms/\1/p' "$PGB")"
 pg_failed="$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$PGB")"
+# For reference: pgbench with as many connections as the server's pool (BENCH_PGBENCH_POOL=0 skips).
+pool_tps=""
+if [[ "${BENCH_PGBENCH_POOL:-1}" == 1 ]]; then
+  say "pgbench -c$POOL_SIZE (the server's pool size), for reference"
+  CONNECTIONS_SAVED="$CONNECTIONS" CONNECTIONS="$POOL_SIZE"
+  pgbench_run "$DURATION"
+  CONNECTIONS="$CONNECTIONS_SAVED"
+  pool_tps="$(sed -nE 's/^tps = ([0-9.]+) \(without initial connection time\)/\1/p' "$PGB")"
+fi
 rm -f "$PGB"
 
 rps="$(field rps "$wrk_line")"
@@ -139,12 +148,14 @@ printf '\n%-30s %10s %9s %9s %8s\n' "" "per second" "p50_ms" "p99_ms" "errors"
 printf '%-30s %10s %9s %9s %8s\n' "HTTP endpoint (wrk)" "$rps" "$(field p50_ms "$wrk_line")" \
   "$(field p99_ms "$wrk_line")" "$(($(field errors "$wrk_line") + $(field non2xx "$wrk_line")))"
 printf '%-30s %10.0f %9s %9s %8s\n' "same transaction (pgbench)" "$pg_tps" "avg $pg_lat" "" "${pg_failed:-0}"
+[[ -z "$pool_tps" ]] || printf '%-30s %10.0f\n' "pgbench with $POOL_SIZE connections" "$pool_tps"
 ratio="$(awk -v a="$rps" -v b="$pg_tps" 'BEGIN { printf "%.1f", 100 * a / b }')"
 echo
 echo "ratio: the endpoint reaches $ratio % of pgbench's rate (target: at least 80 %)"
-if grep -v '"msg":"listening"' "$LOG" >/dev/null; then
+# The server's log at level warn, without the readiness probes of its start-up.
+if grep -v -e '"msg":"listening"' -e '"path":"/readyz"' "$LOG" >/dev/null; then
   echo "server warnings and errors:"
-  grep -v '"msg":"listening"' "$LOG" | tail -n 20
+  grep -v -e '"msg":"listening"' -e '"path":"/readyz"' "$LOG" | tail -n 20
 fi
 [[ "$(field errors "$wrk_line")" == 0 && "$(field non2xx "$wrk_line")" == 0 && "${pg_failed:-0}" == 0 ]] ||
   die "some requests failed"

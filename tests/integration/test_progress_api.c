@@ -336,6 +336,22 @@ static void check_own_due_dates(const it_server_t *srv, const pworld_t *w, const
     it_response_free(r);
 }
 
+/* M2 is behind schedule, and says why: both risk assessment deliverables are late. */
+static void check_m2_is_late(const it_server_t *srv, const pworld_t *w, const char *p2) {
+    it_response_t *r = pw_expect(srv, w, PW_U_M2, "GET", p2, NULL, 200);
+    const cJSON *plan = member(r->json, "plan");
+    cr_assert_str_eq(pw_str(plan, "behind_schedule"), "true", "%s", r->body);
+    const cJSON *reasons = member(plan, "reasons");
+    cr_assert_eq(cJSON_GetArraySize(reasons), 2, "%s", r->body);
+    const cJSON *why = pw_find(reasons, "deliverable", "risk_assessment_process");
+    cr_assert_str_eq(pw_str(why, "kind"), "deliverable_overdue");
+    cr_assert_str_eq(pw_str(why, "status"), "drafted");
+    cr_assert_str_eq(pw_str(why, "due_date"), "2024-03-01");
+    cr_assert_gt(count_of(why, "days_late"), 300);
+    cr_assert_not_null(pw_find(reasons, "deliverable", "risk_assessment_results"));
+    it_response_free(r);
+}
+
 /* M1 has approved its risk assessment deliverables; M2, with the same deadline, has not. */
 Test(progress_api, plan_versus_actual_shows_who_is_late_and_why) {
     PGconn *admin = it_db_connect(NULL);
@@ -389,6 +405,20 @@ Test(progress_api, plan_versus_actual_shows_who_is_late_and_why) {
                     "\"approved_on\":\"2024-01-01\"}]}",
                     422, "invalid_value", "items[0].approved_on");
 
+    /* Everyone in the cluster reads the deadlines; the deliverables show their own. */
+    r = pw_expect(srv, &w, PW_U_M3, "GET", deadlines, NULL, 200);
+    cr_assert_str_eq(pw_str(pw_find(member(r->json, "items"), "module_key", "audit"), "due_date"),
+                     "2099-06-30");
+    it_response_free(r);
+    r = pw_expect(srv, &w, PW_U_COACH, "GET", d1, NULL, 200);
+    cr_assert_eq(cJSON_GetArraySize(member(r->json, "items")), 18);
+    const cJSON *ra1 = pw_find(member(r->json, "items"), "deliverable", "risk_assessment_process");
+    cr_assert_str_eq(pw_str(ra1, "status"), "approved");
+    cr_assert_str_eq(pw_str(ra1, "approved_on"), "2024-02-20");
+    cr_assert_str_eq(pw_str(ra1, "overdue"), "false");
+    it_response_free(r);
+    pw_expect_error(srv, &w, PW_U_M2, "GET", d1, NULL, 404, "not_found");
+
     r = pw_expect(srv, &w, PW_U_M1, "GET", p1, NULL, 200);
     const cJSON *plan = member(r->json, "plan");
     cr_assert_str_eq(pw_str(plan, "behind_schedule"), "false", "%s", r->body);
@@ -398,19 +428,7 @@ Test(progress_api, plan_versus_actual_shows_who_is_late_and_why) {
     cr_assert_eq(count_of(member(r->json, "deliverables"), "approved"), 2);
     it_response_free(r);
 
-    r = pw_expect(srv, &w, PW_U_M2, "GET", p2, NULL, 200);
-    plan = member(r->json, "plan");
-    cr_assert_str_eq(pw_str(plan, "behind_schedule"), "true", "%s", r->body);
-    const cJSON *reasons = member(plan, "reasons");
-    cr_assert_eq(cJSON_GetArraySize(reasons), 2, "%s", r->body);
-    const cJSON *why = pw_find(reasons, "deliverable", "risk_assessment_process");
-    cr_assert_str_eq(pw_str(why, "kind"), "deliverable_overdue");
-    cr_assert_str_eq(pw_str(why, "status"), "drafted");
-    cr_assert_str_eq(pw_str(why, "due_date"), "2024-03-01");
-    cr_assert_gt(count_of(why, "days_late"), 300);
-    cr_assert_not_null(pw_find(reasons, "deliverable", "risk_assessment_results"));
-    it_response_free(r);
-
+    check_m2_is_late(srv, &w, p2);
     check_own_due_dates(srv, &w, d1, p1);
     check_overview(srv, &w, overview);
     cr_assert_eq(it_server_stop(srv), 0);

@@ -2,7 +2,7 @@
 // per role, hash routing to the views, and the status area where errors and progress appear.
 import { get, post, session } from './api.js';
 import { t } from './strings.js';
-import { h, clear, setStatusArea, showError, notify, select, guard, loading } from './ui.js';
+import { h, render, clear, setStatusArea, showError, notify, select, guard, loading } from './ui.js';
 import { renderLogin } from './view-login.js';
 import { renderClusters } from './view-clusters.js';
 import { renderProgramme } from './view-programme.js';
@@ -125,7 +125,7 @@ function nav() {
 }
 
 function layout() {
-  clear(root).append(skipLink(), header(), h('div', { class: 'shell' }, state.me ? nav() : null, h('div', { class: 'content' }, statusArea, main)));
+  render(root, skipLink(), header(), h('div', { class: 'shell' }, state.me ? nav() : null, h('div', { class: 'content' }, statusArea, main)));
 }
 
 // ---- session --------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ async function route() {
   try {
     await r.render(context(params));
   } catch (e) {
-    clear(main).append(h('h1', { tabindex: '-1', text: t(r.title) }));
+    render(main, h('h1', { tabindex: '-1', text: t(r.title) }));
     showError(e, main.appendChild(h('div')));
   }
   const h1 = main.querySelector('h1');

@@ -92,7 +92,7 @@ export async function loadProgramme(clusterId) {
   for (const e of enrolments) names.set(e.organisation_id, e.organisation_name);
   for (const s of people) names.set(s.user_id, s.display_name);
   const sessions = [
-    ...trainings.map(fromTraining),
+    ...trainings.map((s) => ({ ...fromTraining(s), organisation_name: s.organisation_id ? names.get(s.organisation_id) : null })),
     ...coaching.flatMap((list, i) => list.map((s) => fromCoaching(s, enrolments[i].organisation_name))),
   ].sort((x, y) => (x.date + x.slot).localeCompare(y.date + y.slot));
   const unavailability = [...orgUnav.flatMap((r) => r.items || []), ...userUnav.flatMap((r) => (r.items || []).filter((u) => u.user_id))];

@@ -33,6 +33,11 @@ export function clear(el) {
   return el;
 }
 
+/** Replaces the children of `el` (arrays are flattened, null skipped). */
+export function render(el, ...children) {
+  return append(clear(el), children);
+}
+
 let uid = 0;
 export const newId = (prefix = 'f') => `${prefix}-${++uid}`;
 
@@ -58,7 +63,7 @@ export function errorBox(err) {
 export function showError(err, where = null) {
   console.error(err);
   if (where) {
-    clear(where).append(errorBox(err));
+    render(where, errorBox(err));
     return;
   }
   notify(err.message || t('error.unknown'), 'error', err.code);
@@ -128,7 +133,7 @@ export async function busy(button, label, fn) {
 }
 
 export function loading(container, label = t('common.loading')) {
-  clear(container).append(
+  render(container, 
     h('div', { class: 'busy', role: 'status' }, h('progress', { 'aria-label': label }), h('span', { text: label })),
   );
 }

@@ -2,7 +2,7 @@
 // name where the cluster's staff and member users are known, else by id.
 import { get, listAll } from './api.js';
 import { t } from './strings.js';
-import { h, clear, dataTable, busy, showError, fmtTime } from './ui.js';
+import { h, render, dataTable, busy, showError, fmtTime } from './ui.js';
 
 export async function renderAudit(ctx) {
   const clusterId = ctx.cluster().cluster_id;
@@ -19,7 +19,7 @@ export async function renderAudit(ctx) {
     rows.push(...page.items);
     cursor = page.next_cursor;
     more.hidden = !cursor;
-    clear(body).append(dataTable({
+    render(body, dataTable({
       caption: t('audit.caption', { n: rows.length }),
       columns: [
         { label: t('audit.when'), value: (e) => fmtTime(e.at) },
@@ -42,7 +42,7 @@ export async function renderAudit(ctx) {
     }
   });
   await load();
-  clear(ctx.main).append(h('h1', { text: t('audit.title') }), h('p', { class: 'lead', text: t('audit.lead') }), body, errors, h('div', { class: 'actions' }, more));
+  render(ctx.main, h('h1', { text: t('audit.title') }), h('p', { class: 'lead', text: t('audit.lead') }), body, errors, h('div', { class: 'actions' }, more));
 }
 
 function detail(d) {

@@ -3,7 +3,7 @@
 // links (iCalendar URLs with a revocable token, shown once when created).
 import { get, post, del, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtTime, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtTime, todayIso, confirmDialog } from './ui.js';
 
 async function agenda(ctx) {
   const me = ctx.state.me;
@@ -41,7 +41,7 @@ function scopes(ctx) {
 export async function renderCalendar(ctx) {
   const [rows, feeds] = await Promise.all([agenda(ctx), get('/v1/calendar-feeds')]);
   const created = h('div', { id: 'feed-created', 'aria-live': 'polite' });
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('calendar.title') }),
     section(t('calendar.upcoming'), dataTable({
       caption: t('calendar.upcoming_caption'),
@@ -74,7 +74,7 @@ function feedForm(ctx, created) {
     try {
       const feed = await busy(submit, t('common.saving'), () => post('/v1/calendar-feeds', body));
       await renderCalendar(ctx);
-      clear(ctx.main.querySelector('#feed-created')).append(feedLink(feed));
+      render(ctx.main.querySelector('#feed-created'), feedLink(feed));
     } catch (err) {
       showError(err, errors);
     }

@@ -3,7 +3,7 @@
 // withdraw), enrolling or creating a member organisation, and the cluster's staff.
 import { get, post, patch, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, dataTable, badge, busy, showError, notify, formValues, compact, confirmDialog, checkbox, select, fmtDate } from './ui.js';
+import { h, render, section, field, dataTable, badge, busy, showError, notify, formValues, compact, confirmDialog, checkbox, select, fmtDate } from './ui.js';
 
 export async function renderClusters(ctx) {
   const clusters = await listAll('/v1/clusters');
@@ -18,7 +18,7 @@ export async function renderClusters(ctx) {
       ])
     : [[], { items: [] }, []];
   const refresh = () => renderClusters(ctx);
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('clusters.title') }),
     section(t('clusters.list'), clusterList(mine, current)),
     current ? sizeWarning(current) : null,

@@ -4,7 +4,7 @@
 // or cancel planned ones, and watch the budget go down.
 import { api, get, post, put, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, dataTable, badge, busy, showError, notify, select, checkbox, fmtDate, fmtDay, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, badge, busy, showError, notify, select, checkbox, fmtDate, fmtDay, todayIso, confirmDialog } from './ui.js';
 import { lineChart, bar } from './charts.js';
 
 const MODULES = ['initial_training', 'gap_analysis', 'scope_policy_assets', 'risk_assessment', 'risk_treatment', 'document_management',
@@ -51,7 +51,7 @@ export async function renderBudgets(ctx) {
   const clusterId = ctx.cluster().cluster_id;
   const budgets = await listAll(`/v1/clusters/${clusterId}/coaching-budgets`);
   const charts = await Promise.all(budgets.map((b) => get(`/v1/enrolments/${b.enrolment_id}/coaching-burndown`)));
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('coaching.budgets_title') }),
     section(t('coaching.overview'), dataTable({
       caption: t('coaching.overview_caption'),
@@ -93,7 +93,7 @@ function ceilingForm(ctx, b) {
 
 export async function renderCoach(ctx) {
   const items = await listAll('/v1/me/coaching-assignments');
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('coaching.assignments_title') }),
     h('p', { class: 'lead', text: t('coaching.assignments_lead') }),
     dataTable({
@@ -123,7 +123,7 @@ export async function renderEnrolmentCoaching(ctx) {
     get(`/v1/enrolments/${id}/coaching-burndown`),
   ]);
   const reload = () => renderEnrolmentCoaching(ctx);
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('coaching.enrolment_title', { name: budget.organisation_name }) }),
     section(t('coaching.budget'), budgetSummary(budget)),
     section(t('coaching.log'), logForm(id, reload)),

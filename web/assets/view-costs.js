@@ -3,7 +3,7 @@
 // both downloadable as CSV.
 import { get, download } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, dataTable, busy, showError, notify, fmtMoney, fmtDate } from './ui.js';
+import { h, render, clear, section, dataTable, busy, showError, notify, fmtMoney, fmtDate } from './ui.js';
 
 export async function renderCosts(ctx) {
   const coordinator = ctx.isCoordinator();
@@ -22,7 +22,7 @@ export async function renderCosts(ctx) {
       showError(err, errors);
     }
   });
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('costs.title') }),
     h('p', { class: 'lead', text: t('costs.lead', { name: st.cluster_name, from: fmtDate(st.programme.start), to: fmtDate(st.programme.end), split: label('split', st.default_split_method), rate: money(st.coaching_half_day_rate_cents) }) }),
     h('div', { class: 'actions' }, csv), errors,

@@ -4,12 +4,12 @@
 // so releases and moderation appear without reloading.
 import { get, post, patch, put, del, listAll, followEvents } from './api.js';
 import { t } from './strings.js';
-import { h, clear, section, field, dataTable, badge, busy, showError, notify, fmtDate, fmtTime, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, badge, busy, showError, notify, fmtDate, fmtTime, confirmDialog } from './ui.js';
 
 export async function renderBoards(ctx) {
   const clusterId = ctx.cluster().cluster_id;
   const boards = await listAll(`/v1/clusters/${clusterId}/feedback/boards`);
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('feedback.title') }),
     h('p', { class: 'lead', text: t('feedback.lead') }),
     section(t('feedback.boards'), dataTable({
@@ -61,12 +61,12 @@ export async function renderBoard(ctx) {
   const live = h('p', { class: 'live', role: 'status' });
   const list = h('div', { id: 'posts' });
   const redraw = () => {
-    clear(head).append(boardHeader(ctx, st));
-    clear(list).append(postList(ctx, st, redraw));
+    render(head, boardHeader(ctx, st));
+    render(list, postList(ctx, st, redraw));
   };
   st.redraw = redraw;
   redraw();
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('p', {}, h('a', { href: '#/feedback', text: t('feedback.back') })),
     head, live,
     board.can_post && board.state === 'open' ? section(t('feedback.write'), postForm(id, st, redraw)) : null,

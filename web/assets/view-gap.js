@@ -3,7 +3,7 @@
 // measured against.
 import { get, put, post } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, badge, busy, showError, notify, fmtTime, confirmDialog, compact } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, notify, fmtTime, confirmDialog, compact } from './ui.js';
 
 export async function renderGap(ctx) {
   const id = ctx.params.id;
@@ -15,7 +15,7 @@ export async function renderGap(ctx) {
   }
   const enrolment = await get(`/v1/enrolments/${id}`);
   const final = gap && gap.status === 'final';
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('gap.title_of', { name: enrolment.organisation_name }) }),
     h('p', { class: 'lead', text: t('gap.lead') }),
     gap ? h('p', {}, badge(label('gap', gap.status), final ? 'ok' : 'info'), ' ', final ? t('gap.finalised', { when: fmtTime(gap.finalised_at) }) : t('gap.draft_note')) : h('p', { class: 'empty', text: t('gap.none') }),

@@ -2,7 +2,7 @@
 // (wrong credentials, too many attempts) are shown with the API's message.
 import { post, session } from './api.js';
 import { t } from './strings.js';
-import { h, clear, field, showError, busy } from './ui.js';
+import { h, render, clear, field, showError, busy } from './ui.js';
 
 export function renderLogin(ctx) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
@@ -38,7 +38,7 @@ export function renderLogin(ctx) {
       password.focus();
     }
   });
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('div', { class: 'login' }, h('h1', { text: t('login.title') }), h('p', { class: 'lead', text: t('login.lead') }), form),
   );
   email.focus();

@@ -4,7 +4,7 @@
 // exists), then apply it.
 import { post } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, dataTable, badge, busy, showError, notify, fmtDate, fmtDay, fmtMonth, addDays, parseDay, radios } from './ui.js';
+import { h, render, clear, section, dataTable, badge, busy, showError, notify, fmtDate, fmtDay, fmtMonth, addDays, parseDay, radios } from './ui.js';
 import { loadProgramme, unavailableDays } from './programme-data.js';
 
 export async function renderProgramme(ctx) {
@@ -12,10 +12,10 @@ export async function renderProgramme(ctx) {
   const data = await loadProgramme(clusterId);
   const view = h('div', { id: 'programme-view' });
   const mode = radios(t('programme.show_as'), 'programme-mode', [['calendar', t('programme.calendar')], ['list', t('programme.list')]], ctx.params.view === 'list' ? 'list' : 'calendar');
-  const draw = () => clear(view).append(mode.value() === 'list' ? listView(data) : calendarView(data));
+  const draw = () => render(view, mode.value() === 'list' ? listView(data) : calendarView(data));
   mode.el.addEventListener('change', draw);
   draw();
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('programme.title') }),
     h('p', { class: 'lead', text: t('programme.lead', { name: data.cluster.name, from: fmtDate(data.cluster.start_date), to: fmtDate(data.cluster.target_end_date) }) }),
     conflictSummary(data),
@@ -50,7 +50,7 @@ function chip(s, data) {
   const conflict = data.conflicts.has(s.id);
   const who = s.kind === 'training' ? '' : ` · ${s.organisation_name || ''}`;
   const text = `${s.slot === 'afternoon' ? t('programme.pm') : t('programme.am')} ${s.kind === 'training' ? s.title || '' : label('kind', s.kind)}${who}`;
-  return h('li', { class: ['chip', `chip-${s.kind}`, conflict && 'chip-conflict', s.status === 'cancelled' && 'chip-cancelled'] },
+  return h('li', { class: ['chip', `chip-${s.kind}`, conflict && 'chip-conflict', s.status === 'cancelled' && 'chip-cancelled'], title: text },
     conflict ? h('span', { class: 'sr-only', text: t('programme.conflict') + ': ' }) : null, text);
 }
 

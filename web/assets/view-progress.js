@@ -4,7 +4,7 @@
 // baseline, the weekly trend as a chart, and the anonymised comparison with the cluster's median.
 import { get } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, dataTable, badge, fmtDate, fmtPercent, fmtNumber, todayIso } from './ui.js';
+import { h, render, section, dataTable, badge, fmtDate, fmtPercent, fmtNumber, todayIso } from './ui.js';
 import { lineChart, bar } from './charts.js';
 
 function heatClass(p) {
@@ -40,7 +40,7 @@ export async function renderHeatmap(ctx) {
   const scale = h('ul', { class: 'heat-scale', 'aria-label': t('progress.scale') },
     ['heat-none', 'heat-0', 'heat-1', 'heat-2', 'heat-3', 'heat-4', 'heat-5'].map((c, i) =>
       h('li', { class: ['heat', c], text: i === 0 ? t('progress.no_data') : t(`progress.scale_${i - 1}`) })));
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('progress.title') }),
     h('p', { class: 'lead', text: t('progress.lead') }),
     section(t('progress.heatmap'), items.length ? [table, scale] : h('p', { class: 'empty', text: t('progress.none') })),
@@ -55,7 +55,7 @@ export async function renderHeatmap(ctx) {
 export async function renderDashboard(ctx) {
   const id = ctx.params.id || (ctx.enrolment() && ctx.enrolment().id);
   if (!id) {
-    clear(ctx.main).append(h('h1', { text: t('dashboard.title') }), h('p', { class: 'empty', text: t('dashboard.no_enrolment') }));
+    render(ctx.main, h('h1', { text: t('dashboard.title') }), h('p', { class: 'empty', text: t('dashboard.no_enrolment') }));
     return;
   }
   const [p, bench, deliverables] = await Promise.all([
@@ -63,7 +63,7 @@ export async function renderDashboard(ctx) {
     get(`/v1/enrolments/${id}/benchmark`),
     get(`/v1/enrolments/${id}/deliverables`),
   ]);
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('dashboard.title_of', { name: p.organisation_name }) }),
     h('p', { class: 'lead', text: t('dashboard.lead', { framework: `${p.framework.code}:${p.framework.version}`, date: fmtDate(p.as_of) }) }),
     schedule(p),

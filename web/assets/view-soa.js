@@ -3,7 +3,7 @@
 // theme, decision and status; CSV and XLSX downloads.
 import { get, patch, download } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, badge, busy, showError, notify, select, checkbox, radios, dataTable } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, notify, select, checkbox, radios, dataTable } from './ui.js';
 
 const REASONS = ['legal', 'contractual', 'business_requirement', 'risk_assessment_result', 'best_practice'];
 const STATUSES = ['not_started', 'in_progress', 'implemented'];
@@ -11,7 +11,7 @@ const STATUSES = ['not_started', 'in_progress', 'implemented'];
 export async function renderSoa(ctx) {
   const id = ctx.params.id || (ctx.enrolment() && ctx.enrolment().id);
   if (!id) {
-    clear(ctx.main).append(h('h1', { text: t('soa.title') }), h('p', { class: 'empty', text: t('dashboard.no_enrolment') }));
+    render(ctx.main, h('h1', { text: t('soa.title') }), h('p', { class: 'empty', text: t('dashboard.no_enrolment') }));
     return;
   }
   const st = { id, soa: null, evidence: new Map(), filters: { theme: '', decision: '', status: '', text: '' } };
@@ -25,7 +25,7 @@ export async function renderSoa(ctx) {
     counts.textContent = t('soa.counts', { version: soa.version, date: soa.version_date || '—', applicable: soa.counts.applicable ?? 0, excluded: soa.counts.excluded ?? 0, undecided: soa.counts.undecided ?? 0 });
     drawTable();
   };
-  const drawTable = () => clear(tableBox).append(controlTable(st, (item, button) => openEditor(st, item, editor, button, load)));
+  const drawTable = () => render(tableBox, controlTable(st, (item, button) => openEditor(st, item, editor, button, load)));
   await load();
   const themes = [...new Map(st.soa.items.map((i) => [i.theme, i.theme_title])).entries()];
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': t('soa.filters') },
@@ -38,7 +38,7 @@ export async function renderSoa(ctx) {
     drawTable();
   });
   filters.addEventListener('submit', (e) => e.preventDefault());
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('soa.title_of', { name: st.soa.organisation_name }) }),
     counts,
     downloads(id),
@@ -156,6 +156,6 @@ function openEditor(st, item, box, opener, reload) {
       showError(err, errors);
     }
   });
-  clear(box).append(form);
+  render(box, form);
   heading.focus();
 }

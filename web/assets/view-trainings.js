@@ -2,7 +2,7 @@
 // the method's target of two people per organisation (a backup) in view.
 import { get, post, del, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, badge, busy, showError, notify, select, fmtDay } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, notify, select, fmtDay } from './ui.js';
 
 export async function renderTrainings(ctx) {
   const org = ctx.state.me.organisation;
@@ -14,7 +14,7 @@ export async function renderTrainings(ctx) {
   const trainings = sessions.filter((s) => s.kind === 'training' && s.cluster_id === clusterId && s.status !== 'cancelled');
   const regs = await Promise.all(trainings.map((s) => get(`/v1/training-sessions/${s.id}/registrations`)));
   const below = regs.filter((r) => mine(r, org.id).below_target).length;
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: t('trainings.title') }),
     h('p', { class: 'lead', text: t('trainings.lead', { n: regs[0] ? regs[0].target_per_organisation : 2 }) }),
     below ? h('div', { class: 'alert alert-warning', role: 'note' }, h('p', { text: t('trainings.below', { n: below }) })) : h('div', { class: 'alert alert-success', role: 'status' }, h('p', { text: t('trainings.all_met') })),

@@ -2,7 +2,7 @@
 // what a new period collides with and the re-plan the coordinator is offered.
 import { get, post, del } from './api.js';
 import { t, label } from './strings.js';
-import { h, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtDate, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtDate, todayIso, confirmDialog } from './ui.js';
 
 export async function renderUnavailability(ctx) {
   const me = ctx.state.me;
@@ -14,7 +14,7 @@ export async function renderUnavailability(ctx) {
     await renderUnavailability(ctx);
     if (keep) ctx.main.querySelector('#unavailability-result').append(keep);
   };
-  clear(ctx.main).append(
+  render(ctx.main, 
     h('h1', { text: forOrg ? t('unav.title_org', { name: me.organisation.name }) : t('unav.title_me') }),
     h('p', { class: 'lead', text: t('unav.lead') }),
     section(t('unav.declare'), declareForm(base, reload)),
