@@ -1,70 +1,19 @@
-/* Cost statement to CSV (see statement_csv.h): a growable buffer, RFC 4180 fields with formula
- * neutralisation, and one record per line of each organisation, then the totals. */
+/* Cost statement to CSV (see statement_csv.h): one record per line of each organisation, then the
+ * totals, written with the shared RFC 4180 writer (core/csv.h). */
 #include "coaching/statement_csv.h"
 
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-typedef struct csv_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} csv_buf_t;
+#include "core/csv.h"
 
-static void put(csv_buf_t *b, const char *s, size_t n) {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-/* One field; `first` omits the separator, `text` neutralises formulas. NULL is an empty field. */
-static void put_field(csv_buf_t *b, const char *value, int first, int text) {
-    const char *v = value != NULL ? value : "";
-    int formula = text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
-    int quote = strpbrk(v, ",\"\r\n") != NULL || formula;
-    if (!first)
-        put(b, ",", 1);
-    if (quote)
-        put(b, "\"", 1);
-    if (formula)
-        put(b, "'", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            put(b, "\"\"", 2);
-        else
-            put(b, p, 1);
-    }
-    if (quote)
-        put(b, "\"", 1);
-}
-
-static void field(csv_buf_t *b, const char *value, int first) {
-    put_field(b, value, first, 1);
+static void field(textbuf_t *b, const char *value, int first) {
+    csv_field(b, value, first ? CSV_FIRST : 0);
 }
 
 /* A number we formatted ourselves: never neutralised (a negative amount stays a number). */
-static void number(csv_buf_t *b, const char *value) {
-    put_field(b, value, 0, 0);
-}
-
-static void end_record(csv_buf_t *b) {
-    put(b, "\r\n", 2);
+static void number(textbuf_t *b, const char *value) {
+    csv_field(b, value, CSV_NUMBER);
 }
 
 void coaching_format_cents(long long cents, char *buf, size_t buflen) {
@@ -92,7 +41,7 @@ typedef struct record {
     char share[48], half_days[24], rate[32], amount[32];
 } record_t;
 
-static void write_record(csv_buf_t *b, const record_t *r, const char *currency) {
+static void write_record(textbuf_t *b, const record_t *r, const char *currency) {
     field(b, r->org, 1);
     field(b, r->org_id, 0);
     field(b, r->line, 0);
@@ -104,11 +53,11 @@ static void write_record(csv_buf_t *b, const record_t *r, const char *currency) 
     number(b, r->rate);
     number(b, r->amount);
     field(b, currency, 0);
-    end_record(b);
+    csv_end_record(b);
 }
 
 /* One statement line of an organisation. Returns 0 or -1 (malformed). */
-static int write_line(csv_buf_t *b, const cJSON *org, const cJSON *line, const char *currency) {
+static int write_line(textbuf_t *b, const cJSON *org, const cJSON *line, const char *currency) {
     record_t r = {str(org, "organisation_name"),
                   str(org, "organisation_id"),
                   str(line, "kind"),
@@ -138,7 +87,7 @@ static int write_line(csv_buf_t *b, const cJSON *org, const cJSON *line, const c
     return 0;
 }
 
-static int write_organisation(csv_buf_t *b, const cJSON *org, const char *currency) {
+static int write_organisation(textbuf_t *b, const cJSON *org, const char *currency) {
     const cJSON *lines = cJSON_GetObjectItemCaseSensitive(org, "lines");
     long long total;
     if (!cJSON_IsArray(lines) || num(org, "total_cents", &total) != 0 ||
@@ -163,7 +112,7 @@ static int write_organisation(csv_buf_t *b, const cJSON *org, const char *curren
 }
 
 /* A cluster-level record (unallocated, cluster_total) when the statement has that member. */
-static void write_total(csv_buf_t *b, const cJSON *statement, const char *member, const char *line,
+static void write_total(textbuf_t *b, const cJSON *statement, const char *member, const char *line,
                         const char *currency) {
     long long cents;
     if (num(statement, member, &cents) != 0)
@@ -177,23 +126,20 @@ char *coaching_statement_csv(const cJSON *statement, size_t *len) {
     static const char *const header[COACHING_CSV_COLUMNS] = {
         "organisation", "organisation_id", "line", "category", "description", "basis",
         "share",        "half_days",       "rate", "amount",   "currency"};
-    csv_buf_t b = {NULL, 0, 0, 0};
+    textbuf_t b = {0};
     const cJSON *orgs = cJSON_GetObjectItemCaseSensitive(statement, "organisations");
     const char *currency = str(statement, "currency");
     if (!cJSON_IsArray(orgs) || currency == NULL)
         return NULL;
     for (int i = 0; i < COACHING_CSV_COLUMNS; i++)
         field(&b, header[i], i == 0);
-    end_record(&b);
+    csv_end_record(&b);
     for (const cJSON *org = orgs->child; org != NULL; org = org->next)
-        if (write_organisation(&b, org, currency) != 0)
-            b.failed = 1;
+        if (write_organisation(&b, org, currency) != 0) {
+            textbuf_free(&b);
+            return NULL;
+        }
     write_total(&b, statement, "unallocated_cents", "unallocated", currency);
     write_total(&b, statement, "total_cents", "cluster_total", currency);
-    if (b.failed) {
-        free(b.data);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data;
+    return textbuf_take(&b, len);
 }

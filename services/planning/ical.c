@@ -8,74 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
+
 #define FOLD_OCTETS 75
 
-typedef struct sbuf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} sbuf_t;
-
-static void put(sbuf_t *b, const char *s, size_t n) {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 /* Writes one content line, folded, followed by CRLF. */
-static void line(sbuf_t *b, const char *text) {
+static void line(textbuf_t *b, const char *text) {
     size_t n = strlen(text), at = 0, room = FOLD_OCTETS;
     while (n - at > room) {
         size_t cut = at + room;
         while (cut > at && ((unsigned char)text[cut] & 0xC0) == 0x80)
             cut--; /* never split a UTF-8 sequence */
-        put(b, text + at, cut - at);
-        put(b, "\r\n ", 3);
+        textbuf_append(b, text + at, cut - at);
+        textbuf_append(b, "\r\n ", 3);
         at = cut;
         room = FOLD_OCTETS - 1; /* the leading space counts */
     }
-    put(b, text + at, n - at);
-    put(b, "\r\n", 2);
+    textbuf_append(b, text + at, n - at);
+    textbuf_append(b, "\r\n", 2);
 }
 
-static void linef(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void linef(sbuf_t *b, const char *fmt, ...) {
-    char stack[512], *text = stack;
+static void linef(textbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void linef(textbuf_t *b, const char *fmt, ...) {
+    textbuf_t text = {0}; /* formatted unfolded first, then folded into `b` */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(stack, sizeof(stack), fmt, ap);
+    int rc = textbuf_vprintf(&text, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (rc == 0)
+        line(b, text.data);
+    else
         b->failed = 1;
-        return;
-    }
-    if ((size_t)n >= sizeof(stack)) {
-        text = malloc((size_t)n + 1);
-        if (text == NULL) {
-            b->failed = 1;
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(text, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    line(b, text);
-    if (text != stack)
-        free(text);
+    textbuf_free(&text);
 }
 
 size_t ical_escape_text(const char *in, char *out) {
@@ -104,7 +68,7 @@ size_t ical_escape_text(const char *in, char *out) {
 }
 
 /* NAME:escaped-text, skipped when the value is NULL. */
-static void text_property(sbuf_t *b, const char *name, const char *value) {
+static void text_property(textbuf_t *b, const char *name, const char *value) {
     if (value == NULL)
         return;
     size_t nlen = strlen(name), vlen = strlen(value);
@@ -151,7 +115,7 @@ static int valid_tzid(const char *tzid) {
     return 1;
 }
 
-static void timezone_block(sbuf_t *b, const ical_calendar_t *cal) {
+static void timezone_block(textbuf_t *b, const ical_calendar_t *cal) {
     char from[16], to[16], start[20];
     line(b, "BEGIN:VTIMEZONE");
     linef(b, "TZID:%s", cal->tzid);
@@ -183,7 +147,7 @@ static int valid_event(const ical_event_t *e) {
            e->end_minute > e->start_minute && e->end_minute <= 24 * 60 && e->sequence >= 0;
 }
 
-static void event_block(sbuf_t *b, const ical_calendar_t *cal, const ical_event_t *e) {
+static void event_block(textbuf_t *b, const ical_calendar_t *cal, const ical_event_t *e) {
     char tz[80], start[20], end[20];
     tzid_param(cal->tzid, tz, sizeof(tz));
     local_time(e->day, e->start_minute, start);
@@ -206,7 +170,7 @@ static void event_block(sbuf_t *b, const ical_calendar_t *cal, const ical_event_
 }
 
 char *ical_write(const ical_calendar_t *cal, size_t *len) {
-    sbuf_t b = {NULL, 0, 0, 0};
+    textbuf_t b = {0};
     if (!valid_tzid(cal->tzid) || cal->prodid == NULL)
         return NULL;
     for (int i = 0; i < cal->nevents; i++)
@@ -223,10 +187,5 @@ char *ical_write(const ical_calendar_t *cal, size_t *len) {
     for (int i = 0; i < cal->nevents; i++)
         event_block(&b, cal, &cal->events[i]);
     line(&b, "END:VCALENDAR");
-    if (b.failed) {
-        free(b.data);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data;
+    return textbuf_take(&b, len);
 }

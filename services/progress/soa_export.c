@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "core/csv.h"
+
 static const char *const header[SOA_CSV_COLUMNS] = {
     "Control", "Theme", "Title", "Applicable", "Reasons", "Justification", "Implementation status"};
 
@@ -34,30 +36,6 @@ const char *soa_status_label(const char *status) {
         if (strcmp(map[i][0], status) == 0)
             return map[i][1];
     return status;
-}
-
-/* ---- buffer ---------------------------------------------------------------------------------- */
-
-static int buf_put(soa_buf_t *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL)
-            return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return 0;
-}
-
-static void buf_free(soa_buf_t *b) {
-    free(b->data);
-    memset(b, 0, sizeof(*b));
 }
 
 /* ---- the document ---------------------------------------------------------------------------- */
@@ -112,24 +90,14 @@ static void soa_row(const cJSON *item, const char *cells[SOA_CSV_COLUMNS], char 
 /* ---- CSV ------------------------------------------------------------------------------------- */
 
 int soa_csv_field(soa_buf_t *out, const char *value, int first) {
-    if (!first && buf_put(out, ",", 1) != 0)
-        return -1;
-    if (strpbrk(value, ",\"\r\n") == NULL)
-        return buf_put(out, value, strlen(value));
-    if (buf_put(out, "\"", 1) != 0)
-        return -1;
-    for (const char *p = value; *p; p++)
-        if ((*p == '"' && buf_put(out, "\"\"", 2) != 0) || (*p != '"' && buf_put(out, p, 1) != 0))
-            return -1;
-    return buf_put(out, "\"", 1);
+    return csv_field(out, value, first ? CSV_FIRST : 0);
 }
 
 /* One record of SOA_CSV_COLUMNS fields, the missing ones empty, ended by CRLF. */
 static int csv_record(soa_buf_t *out, const char *const *cells, size_t n) {
     for (size_t i = 0; i < SOA_CSV_COLUMNS; i++)
-        if (soa_csv_field(out, i < n && cells[i] != NULL ? cells[i] : "", i == 0) != 0)
-            return -1;
-    return buf_put(out, "\r\n", 2);
+        soa_csv_field(out, i < n ? cells[i] : NULL, i == 0);
+    return csv_end_record(out);
 }
 
 int soa_csv_write(const cJSON *doc, soa_buf_t *out) {
@@ -158,7 +126,7 @@ int soa_csv_write(const cJSON *doc, soa_buf_t *out) {
         rc = csv_record(out, cells, SOA_CSV_COLUMNS);
     }
     if (rc != 0)
-        buf_free(out);
+        textbuf_free(out);
     return rc;
 }
 
@@ -244,7 +212,7 @@ static int read_whole(const char *path, soa_buf_t *out) {
     size_t n;
     int rc = fp != NULL ? 0 : -1;
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-        rc = buf_put(out, chunk, n);
+        rc = textbuf_append(out, chunk, n);
     if (fp != NULL && ferror(fp))
         rc = -1;
     if (fp != NULL)
@@ -285,7 +253,7 @@ int soa_xlsx_write(const cJSON *doc, const char *tmpdir, soa_buf_t *out) {
         rc = read_whole(path, out);
     unlink(path);
     if (rc != 0)
-        buf_free(out);
+        textbuf_free(out);
     return rc;
 }
 

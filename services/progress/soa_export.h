@@ -6,21 +6,22 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/** A growable byte buffer; free `data` with free(). */
-typedef struct soa_buf {
-    char *data;
-    size_t len, cap;
-} soa_buf_t;
+#include "core/textbuf.h"
+
+/** The exports' output: a textbuf_t whose `data` the caller frees with free() after a success. */
+typedef textbuf_t soa_buf_t;
 
 /** Number of columns of every CSV record (title block, blank line, header and rows). */
 #define SOA_CSV_COLUMNS 7
 
 /** Writes the CSV: CRLF line ends, fields quoted when they hold a comma, a quote, CR or LF, quotes
- * doubled. Returns 0, or -1 when `doc` lacks a member or memory runs out (out->data is then
- * freed). */
+ * doubled, and a cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR)
+ * quoted with a leading apostrophe. Returns 0, or -1 when `doc` lacks a member or memory runs out
+ * (out->data is then freed). */
 int soa_csv_write(const cJSON *doc, soa_buf_t *out);
 
-/** Appends one CSV field (with its separator when not first in the record). Returns 0 or -1. */
+/** Appends one CSV field (with its separator when not first in the record) as soa_csv_write does:
+ * csv_field of core/csv.h with the formula guard. Returns 0 or -1. */
 int soa_csv_field(soa_buf_t *out, const char *value, int first);
 
 /** Writes the XLSX workbook into `out`, using a temporary file in `tmpdir` (NULL: $TMPDIR or
