@@ -85,6 +85,7 @@ static void serve_file(http_req_t *req, const char *rel, const char *type,
         http_send_body(req, 304, type, "", 0, NULL);
         return;
     }
+    errno = 0;
     char *body = read_all(fd, (size_t)st.st_size);
     int err = errno;
     close(fd);

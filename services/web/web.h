@@ -11,7 +11,8 @@
 extern const route_t web_routes[];
 extern const size_t web_routes_count;
 
-/* ---- pure helpers (web_files.c, no I/O) ------------------------------------------------------- */
+/* ---- pure helpers (web_files.c, no I/O) -------------------------------------------------------
+ */
 
 /** The Content-Security-Policy every answer of this service carries. */
 extern const char web_csp[];

@@ -1,7 +1,8 @@
 -- The demo is the paper's cluster (October 2009 to April 2010). A programme that ended years ago
 -- cannot be planned today, so before the end-to-end run the demo's dates move forward by whole
 -- weeks (weekdays stay) until the programme starts next week. Run as superuser on the test
--- database only; triggers are bypassed because this rewrites history, which no API may do.
+-- database only, with the demo cluster's id as :cluster; triggers are bypassed because this
+-- rewrites history, which no API may do.
 \set ON_ERROR_STOP on
 BEGIN;
 SET LOCAL search_path = isms, public;
@@ -10,7 +11,7 @@ CREATE TEMP TABLE shift ON COMMIT DROP AS
 SELECT c.id AS cluster_id,
        7 * ceil(((current_date + 7) - c.start_date) / 7.0)::integer AS days
   FROM clusters c
- WHERE c.target_end_date < current_date;
+ WHERE c.id = :'cluster' AND c.target_end_date < current_date;
 UPDATE clusters c SET start_date = c.start_date + s.days, target_end_date = c.target_end_date + s.days
   FROM shift s WHERE c.id = s.cluster_id;
 UPDATE training_sessions t SET session_date = t.session_date + s.days

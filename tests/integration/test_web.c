@@ -127,10 +127,18 @@ Test(web, a_matching_if_none_match_answers_304_without_a_body) {
 Test(web, nothing_outside_the_assets_directory_is_served) {
     it_server_t *srv = start_with_web_dir();
     static const char *const paths[] = {
-        "/assets/..%2fsecret.js", "/assets/%2e%2e%2fsecret.js", "/assets/.hidden.js",
-        "/assets/link.js",        "/assets/missing.js",         "/assets/app.js.bak",
-        "/assets/index.html.exe", "/assets/vendor-other.js",    "/secret.js",
-        "/assets",                "/assets/",                   "/index.html/x",
+        "/assets/..%2fsecret.js",
+        "/assets/%2e%2e%2fsecret.js",
+        "/assets/.hidden.js",
+        "/assets/link.js",
+        "/assets/missing.js",
+        "/assets/app.js.bak",
+        "/assets/index.html.exe",
+        "/assets/vendor-other.js",
+        "/secret.js",
+        "/assets",
+        "/assets/",
+        "/index.html/x",
     };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         it_response_t *r = it_get(srv, paths[i]);

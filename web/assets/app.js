@@ -21,22 +21,22 @@ const state = { me: null, clusterId: sessionStorage.getItem('isms.cluster') };
 let cleanups = [];
 
 const routes = {
-  clusters: { render: renderClusters, title: 'nav.clusters', role: 'coordinator' },
-  programme: { render: renderProgramme, title: 'nav.programme', role: 'coordinator' },
-  progress: { render: renderHeatmap, title: 'nav.progress', role: 'coordinator' },
-  budgets: { render: renderBudgets, title: 'nav.budgets', role: 'coordinator' },
-  costs: { render: renderCosts, title: 'nav.costs', role: 'coordinator_or_member' },
-  audit: { render: renderAudit, title: 'nav.audit', role: 'coordinator' },
-  feedback: { render: renderBoards, title: 'nav.feedback', role: 'any' },
-  board: { render: renderBoard, title: 'nav.feedback', role: 'any' },
-  coach: { render: renderCoach, title: 'nav.assignments', role: 'coach' },
-  enrolment: { render: renderEnrolmentCoaching, title: 'nav.assignments', role: 'staff' },
-  gap: { render: renderGap, title: 'nav.gap', role: 'staff' },
-  dashboard: { render: renderDashboard, title: 'nav.dashboard', role: 'member' },
-  soa: { render: renderSoa, title: 'nav.soa', role: 'any' },
-  unavailability: { render: renderUnavailability, title: 'nav.unavailability', role: 'any' },
-  trainings: { render: renderTrainings, title: 'nav.trainings', role: 'member' },
-  calendar: { render: renderCalendar, title: 'nav.calendar', role: 'any' },
+  clusters: { render: renderClusters, title: 'nav.clusters' },
+  programme: { render: renderProgramme, title: 'nav.programme' },
+  progress: { render: renderHeatmap, title: 'nav.progress' },
+  budgets: { render: renderBudgets, title: 'nav.budgets' },
+  costs: { render: renderCosts, title: 'nav.costs' },
+  audit: { render: renderAudit, title: 'nav.audit' },
+  feedback: { render: renderBoards, title: 'nav.feedback' },
+  board: { render: renderBoard, title: 'nav.feedback' },
+  coach: { render: renderCoach, title: 'nav.assignments' },
+  enrolment: { render: renderEnrolmentCoaching, title: 'nav.assignments' },
+  gap: { render: renderGap, title: 'nav.gap' },
+  dashboard: { render: renderDashboard, title: 'nav.dashboard' },
+  soa: { render: renderSoa, title: 'nav.soa' },
+  unavailability: { render: renderUnavailability, title: 'nav.unavailability' },
+  trainings: { render: renderTrainings, title: 'nav.trainings' },
+  calendar: { render: renderCalendar, title: 'nav.calendar' },
 };
 
 // ---- roles ----------------------------------------------------------------------------------------
@@ -99,8 +99,7 @@ function header() {
         state.clusterId = sel.value;
         sessionStorage.setItem('isms.cluster', sel.value);
         layout();
-        location.hash = `#/${home()}`;
-        route();
+        go(`#/${home()}`);
       }));
       bar.append(h('div', { class: 'cluster-select' }, h('label', { for: sel.id, text: t('app.cluster') }), sel));
     } else if (cluster()) {
@@ -140,38 +139,42 @@ async function logout() {
   try {
     await post('/v1/auth/logout');
   } catch (e) {
-    if (e.status !== 401) showError(e);
+    if (e.status !== 401) state.flash = [e.message, 'error', e.code];
   }
   session.token = null;
   state.me = null;
-  location.hash = '#/login';
   layout();
-  route();
+  go('#/login');
 }
 
 window.addEventListener('isms:unauthenticated', () => {
   if (!state.me) return;
   state.me = null;
+  state.flash = [t('app.session_ended'), 'error', 'unauthenticated'];
   layout();
-  notify(t('app.session_ended'), 'error', 'unauthenticated');
-  location.hash = '#/login';
+  go('#/login');
 });
 window.addEventListener('unhandledrejection', (e) => showError(e.reason || new Error(t('error.unknown'))));
+window.addEventListener('error', (e) => showError(e.error || new Error(e.message || t('error.unknown'))));
 
 // ---- routing --------------------------------------------------------------------------------------
 
-function context(params) {
+/** Shows `hash`: through hashchange when it differs from the current one, else at once. */
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function context(params, view) {
   return {
     state,
-    main,
+    main: view,
     params,
     cluster,
     enrolment,
     isCoordinator,
     isCoach,
-    go: (hash) => {
-      location.hash = hash;
-    },
+    go,
     onLeave: (fn) => cleanups.push(fn),
     setTitle: (text) => {
       document.title = `${text} · ${t('app.name')}`;
@@ -183,8 +186,7 @@ function context(params) {
     afterLogin: async () => {
       await loadMe();
       layout();
-      location.hash = `#/${home()}`;
-      if ((location.hash.split('/')[1] || '') === home()) route();
+      go(`#/${home()}`);
     },
   };
 }
@@ -195,7 +197,14 @@ async function route() {
   const [, name = '', ...rest] = location.hash.replace(/\?.*$/, '').split('/');
   const params = Object.fromEntries(new URLSearchParams(location.hash.split('?')[1] || ''));
   params.id = rest[0] || null;
+  // Each navigation renders into a view of its own: one that finishes after a newer navigation
+  // started writes into a view that is no longer shown.
+  const view = h('div', { class: 'view' });
   clear(statusArea);
+  if (state.flash) {
+    notify(...state.flash);
+    state.flash = null;
+  }
   if (!session.token || !state.me || name === 'login') {
     if (session.token && !state.me && name !== 'login') {
       loading(main);
@@ -209,29 +218,35 @@ async function route() {
     }
     if (!session.token) state.me = null;
     if (state.me && name === 'login') {
-      location.hash = `#/${home()}`;
+      go(`#/${home()}`);
       return undefined;
     }
     layout();
+    render(main, view);
     document.title = `${t('login.title')} · ${t('app.name')}`;
-    return renderLogin(context(params));
+    return renderLogin(context(params, view));
   }
   const r = routes[name];
   if (!r) {
-    location.hash = `#/${home()}`;
+    go(`#/${home()}`);
     return undefined;
   }
   for (const a of root.querySelectorAll('nav a')) a.setAttribute('aria-current', a.getAttribute('href') === `#/${name}` ? 'page' : 'false');
   document.title = `${t(r.title)} · ${t('app.name')}`;
-  loading(main);
-  try {
-    await r.render(context(params));
-  } catch (e) {
-    render(main, h('h1', { tabindex: '-1', text: t(r.title) }));
-    showError(e, main.appendChild(h('div')));
+  render(main, view);
+  loading(view);
+  if (!cluster() && !['calendar', 'coach', 'enrolment', 'gap'].includes(name) && !params.id) {
+    render(view, h('h1', { text: t(r.title) }), h('p', { class: 'empty', text: t('app.no_cluster') }));
+    return undefined;
   }
-  const h1 = main.querySelector('h1');
-  if (h1 && document.activeElement && document.activeElement.tagName !== 'INPUT') {
+  try {
+    await r.render(context(params, view));
+  } catch (e) {
+    render(view, h('h1', { text: t(r.title) }));
+    showError(e, view.appendChild(h('div')));
+  }
+  const h1 = view.querySelector('h1');
+  if (h1 && main.contains(view) && document.activeElement && document.activeElement.tagName !== 'INPUT') {
     h1.setAttribute('tabindex', '-1');
     h1.focus({ preventScroll: true });
   }

@@ -51,7 +51,11 @@ export function lineChart(opts) {
     height: 240,
     legend: { show: false },
     cursor: { show: true, points: { show: false } },
-    scales: { x: { time: true }, y: { range: [opts.yMin ?? 0, opts.yMax ?? null] } },
+    scales: {
+      // The weeks shown, and today; a single week still gets a readable axis: a week either side.
+      x: { time: true, range: xRange(xs, marker) },
+      y: { range: [opts.yMin ?? 0, opts.yMax ?? 1] },
+    },
     axes: [
       { stroke: '#333', grid: { stroke: '#e5e5e5' } },
       { stroke: '#333', grid: { stroke: '#e5e5e5' }, label: opts.yLabel || '' },
@@ -98,6 +102,17 @@ export function lineChart(opts) {
     new ResizeObserver(fit).observe(plot);
   });
   return figure;
+}
+
+function xRange(xs, marker) {
+  const all = marker === null ? xs : [...xs, marker];
+  let min = Math.min(...all);
+  let max = Math.max(...all);
+  if (max - min < 14 * 86400) {
+    min -= 7 * 86400;
+    max += 7 * 86400;
+  }
+  return [min, max];
 }
 
 /** A horizontal bar in a table cell: a meter with its value as text. */

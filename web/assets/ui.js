@@ -85,6 +85,17 @@ export function notify(message, kind = 'info', code = null) {
   if (kind !== 'error') setTimeout(() => box.remove(), 8000);
 }
 
+/** After a write that succeeded: re-renders with `refresh` (a failure there is shown in the
+ * status area, since the form that asked is gone), then confirms with `message`. */
+export async function settle(refresh, message) {
+  try {
+    await refresh();
+  } catch (e) {
+    showError(e);
+  }
+  if (message) notify(message, 'success');
+}
+
 /** Wraps an event handler so that a failure is shown, never swallowed. */
 export function guard(fn) {
   return (...args) => {

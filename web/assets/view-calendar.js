@@ -21,7 +21,8 @@ async function agenda(ctx) {
       listAll(`/v1/users/${me.user.id}/training-sessions?from=${today}`),
       ctx.isCoach() ? listAll('/v1/me/coaching-assignments') : [],
     ]);
-    rows.push(...own);
+    const orgs = new Map(assignments.map((a) => [a.organisation_id, a.organisation_name]));
+    rows.push(...own.map((s) => (s.organisation_id && orgs.has(s.organisation_id) ? { ...s, title: `${s.title || ''} · ${orgs.get(s.organisation_id)}` } : s)));
     for (const a of assignments)
       rows.push(...a.next_sessions.map((s) => ({ ...s, kind: 'coaching', title: `${s.topic} · ${a.organisation_name}`, status: 'planned' })));
   } else if (ctx.cluster()) {

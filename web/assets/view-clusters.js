@@ -3,7 +3,7 @@
 // withdraw), enrolling or creating a member organisation, and the cluster's staff.
 import { get, post, patch, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, section, field, dataTable, badge, busy, showError, notify, formValues, compact, confirmDialog, checkbox, select, fmtDate } from './ui.js';
+import { h, render, section, field, dataTable, badge, busy, showError, notify, formValues, compact, confirmDialog, checkbox, select, fmtDate, settle } from './ui.js';
 
 export async function renderClusters(ctx) {
   const clusters = await listAll('/v1/clusters');
@@ -88,8 +88,7 @@ function enrolmentActions(e, refresh) {
     admit.addEventListener('click', async () => {
       try {
         await busy(admit, t('clusters.admitting'), () => post(`/v1/enrolments/${e.id}/admit`));
-        notify(t('clusters.admitted_ok', { name: e.organisation_name }), 'success');
-        refresh();
+        await settle(() => refresh(), t('clusters.admitted_ok', { name: e.organisation_name }));
       } catch (err) {
         showError(err, errors);
       }
@@ -132,8 +131,7 @@ function criteriaForm(e, refresh) {
     ev.preventDefault();
     try {
       await busy(save, t('common.saving'), () => patch(`/v1/enrolments/${e.id}`, formValues(form)));
-      notify(t('common.saved'), 'success');
-      refresh();
+      await settle(() => refresh(), t('common.saved'));
     } catch (err) {
       showError(err, errors);
     }
@@ -166,8 +164,7 @@ function enrolForm(cluster, orgs, enrolments, refresh) {
         }
         await post(`/v1/clusters/${cluster.id}/enrolments`, compact({ organisation_id: id, employee_count: employees.value ? Number(employees.value) : null }));
       });
-      notify(t('clusters.enrolled'), 'success');
-      refresh();
+      await settle(() => refresh(), t('clusters.enrolled'));
     } catch (err) {
       showError(err, errors);
     }
@@ -193,8 +190,7 @@ function settingsForm(c, refresh) {
     ev.preventDefault();
     try {
       await busy(save, t('common.saving'), () => patch(`/v1/clusters/${c.id}`, compact(formValues(form))));
-      notify(t('common.saved'), 'success');
-      refresh();
+      await settle(() => refresh(), t('common.saved'));
     } catch (err) {
       showError(err, errors);
     }

@@ -4,7 +4,7 @@
 // or cancel planned ones, and watch the budget go down.
 import { api, get, post, put, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, dataTable, badge, busy, showError, notify, select, checkbox, fmtDate, fmtDay, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, badge, busy, showError, select, checkbox, fmtDate, fmtDay, todayIso, confirmDialog, settle } from './ui.js';
 import { lineChart, bar } from './charts.js';
 
 const MODULES = ['initial_training', 'gap_analysis', 'scope_policy_assets', 'risk_assessment', 'risk_treatment', 'document_management',
@@ -80,8 +80,7 @@ function ceilingForm(ctx, b) {
     e.preventDefault();
     try {
       await busy(save, t('common.saving'), () => put(`/v1/enrolments/${b.enrolment_id}/coaching-budget/ceiling`, { ceiling_half_days: Number(ceiling.value), reason: reason.value.trim() }));
-      notify(t('common.saved'), 'success');
-      renderBudgets(ctx);
+      await settle(() => renderBudgets(ctx), t('common.saved'));
     } catch (err) {
       showError(err, errors);
     }
@@ -166,8 +165,7 @@ function logForm(enrolmentId, reload) {
         const s = await api('POST', `/v1/enrolments/${enrolmentId}/coaching-sessions`, body, { 'Idempotency-Key': key });
         if (held.querySelector('input').checked) await post(`/v1/coaching-sessions/${s.id}/complete`);
       });
-      notify(t('coaching.logged'), 'success');
-      reload();
+      await settle(() => reload(), t('coaching.logged'));
     } catch (err) {
       showError(err, errors);
     }

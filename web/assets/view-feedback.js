@@ -60,16 +60,18 @@ export async function renderBoard(ctx) {
   const head = h('div');
   const live = h('p', { class: 'live', role: 'status' });
   const list = h('div', { id: 'posts' });
+  const writing = section(t('feedback.write'), postForm(id, st, () => redraw()));
   const redraw = () => {
     render(head, boardHeader(ctx, st));
     render(list, postList(ctx, st, redraw));
+    writing.hidden = !(st.board.can_post && st.board.state === 'open');
   };
   st.redraw = redraw;
   redraw();
   render(ctx.main, 
     h('p', {}, h('a', { href: '#/feedback', text: t('feedback.back') })),
     head, live,
-    board.can_post && board.state === 'open' ? section(t('feedback.write'), postForm(id, st, redraw)) : null,
+    writing,
     section(t('feedback.posts'), list),
   );
   const stream = followEvents(`/v1/feedback/boards/${id}/events`, {

@@ -3,7 +3,7 @@
 // measured against.
 import { get, put, post } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, badge, busy, showError, notify, fmtTime, confirmDialog, compact } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, fmtTime, confirmDialog, compact, settle } from './ui.js';
 
 export async function renderGap(ctx) {
   const id = ctx.params.id;
@@ -49,8 +49,7 @@ function gapForm(ctx, id, gap, final) {
     });
     try {
       await busy(save, t('common.saving'), () => put(`/v1/enrolments/${id}/gap-analysis`, body));
-      notify(t('common.saved'), 'success');
-      renderGap(ctx);
+      await settle(() => renderGap(ctx), t('common.saved'));
     } catch (err) {
       showError(err, errors);
     }
@@ -60,8 +59,7 @@ function gapForm(ctx, id, gap, final) {
     if (!(await confirmDialog(t('gap.finalise_confirm'), t('gap.finalise')))) return;
     try {
       await busy(finalise, t('gap.finalising'), () => post(`/v1/enrolments/${id}/gap-analysis/finalise`));
-      notify(t('gap.finalised_ok'), 'success');
-      renderGap(ctx);
+      await settle(() => renderGap(ctx), t('gap.finalised_ok'));
     } catch (err) {
       showError(err, errors);
     }

@@ -4,7 +4,7 @@
 // exists), then apply it.
 import { post } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, dataTable, badge, busy, showError, notify, fmtDate, fmtDay, fmtMonth, addDays, parseDay, radios } from './ui.js';
+import { h, render, clear, section, dataTable, badge, busy, showError, fmtDate, fmtDay, fmtMonth, addDays, parseDay, radios, settle } from './ui.js';
 import { loadProgramme, unavailableDays } from './programme-data.js';
 
 export async function renderProgramme(ctx) {
@@ -48,10 +48,11 @@ function legend() {
 
 function chip(s, data) {
   const conflict = data.conflicts.has(s.id);
-  const who = s.kind === 'training' ? '' : ` · ${s.organisation_name || ''}`;
-  const text = `${s.slot === 'afternoon' ? t('programme.pm') : t('programme.am')} ${s.kind === 'training' ? s.title || '' : label('kind', s.kind)}${who}`;
-  return h('li', { class: ['chip', `chip-${s.kind}`, conflict && 'chip-conflict', s.status === 'cancelled' && 'chip-cancelled'], title: text },
-    conflict ? h('span', { class: 'sr-only', text: t('programme.conflict') + ': ' }) : null, text);
+  const time = s.slot === 'afternoon' ? t('programme.pm') : t('programme.am');
+  const short = s.kind === 'training' ? label('module', s.module_key) : s.organisation_name || '';
+  const full = `${label('kind', s.kind)}: ${s.title || ''}${s.kind === 'training' ? '' : ` · ${s.organisation_name || ''}`}`;
+  return h('li', { class: ['chip', `chip-${s.kind}`, conflict && 'chip-conflict', s.status === 'cancelled' && 'chip-cancelled'], title: `${time} ${full}` },
+    h('span', { class: 'sr-only', text: `${conflict ? t('programme.conflict') + ': ' : ''}${label('kind', s.kind)}: ` }), `${time} ${short}`);
 }
 
 function calendarView(data) {
@@ -141,8 +142,7 @@ function planResult(ctx, clusterId, plan) {
     clear(errors);
     try {
       const res = await busy(apply, t('programme.applying'), () => post(`/v1/clusters/${clusterId}/plan/apply`, { plan_version: plan.plan_version }));
-      notify(t('programme.applied', { created: res.created ?? 0, moved: res.moved ?? 0, cancelled: res.cancelled ?? 0, coaching: res.coaching_booked ?? 0 }), 'success');
-      await renderProgramme(ctx);
+      await settle(() => renderProgramme(ctx), t('programme.applied', { created: res.created ?? 0, moved: res.moved ?? 0, cancelled: res.cancelled ?? 0, coaching: res.coaching_booked ?? 0 }));
     } catch (err) {
       showError(err, errors);
     }
@@ -155,7 +155,7 @@ function planResult(ctx, clusterId, plan) {
       caption: t('programme.changes'),
       columns: [
         { label: t('programme.change'), value: (x) => badge(label('change', x.change), x.change === 'moved' ? 'warning' : 'info') },
-        { label: t('programme.what'), value: (x) => `${x.title || label('kind', x.kind)}${x.organisation_name ? ' · ' + x.organisation_name : ''}` },
+        { label: t('programme.what'), value: (x) => (x.kind === 'training' ? x.title || '' : `${label('kind', x.kind)} · ${x.organisation_name || ''} (${x.title || ''})`) },
         { label: t('programme.from'), value: (x) => (x.previous ? `${fmtDay(x.previous.date)} ${label('slot', x.previous.slot)}` : '—') },
         { label: t('programme.to'), value: (x) => `${fmtDay(x.date)} ${label('slot', x.slot)}` },
       ],

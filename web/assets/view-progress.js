@@ -80,9 +80,10 @@ export async function renderDashboard(ctx) {
       x: p.trend.map((w) => w.week),
       series: [
         { label: t('dashboard.implemented_percent'), values: p.trend.map((w) => w.implemented_percent) },
-        { label: t('dashboard.deliverables_approved'), values: p.trend.map((w) => w.deliverables_approved), dash: true },
+        { label: t('dashboard.deliverables_approved'), values: p.trend.map((w) => (p.deliverables.total ? (100 * w.deliverables_approved) / p.deliverables.total : 0)), dash: true },
       ],
       yLabel: '%',
+      yMax: 100,
       marker: todayIso(),
     })),
     section(t('dashboard.groups'), groupTable(p, bench)),

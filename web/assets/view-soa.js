@@ -3,7 +3,7 @@
 // theme, decision and status; CSV and XLSX downloads.
 import { get, patch, download } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, badge, busy, showError, notify, select, checkbox, radios, dataTable } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, notify, select, checkbox, radios, dataTable, settle } from './ui.js';
 
 const REASONS = ['legal', 'contractual', 'business_requirement', 'risk_assessment_result', 'best_practice'];
 const STATUSES = ['not_started', 'in_progress', 'implemented'];
@@ -149,8 +149,7 @@ function openEditor(st, item, box, opener, reload) {
         if ((notes.value.trim() || null) !== (ev.evidence_notes || null)) a.evidence_notes = notes.value.trim() || null;
         if (Object.keys(a).length > 1) await patch(`/v1/enrolments/${st.id}/assessments`, { items: [a] });
       });
-      notify(t('soa.saved', { control: item.control }), 'success');
-      await reload();
+      await settle(() => reload(), t('soa.saved', { control: item.control }));
       close();
     } catch (err) {
       showError(err, errors);

@@ -2,7 +2,7 @@
 // the method's target of two people per organisation (a backup) in view.
 import { get, post, del, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, badge, busy, showError, notify, select, fmtDay } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, select, fmtDay, settle } from './ui.js';
 
 export async function renderTrainings(ctx) {
   const org = ctx.state.me.organisation;
@@ -34,7 +34,7 @@ function trainingCard(ctx, s, reg, org, users) {
   const who = select([['', t('trainings.someone_else')], ...users.filter((u) => !u.disabled).map((u) => [u.id, u.display_name])], '');
   const name = h('input', { type: 'text', maxlength: '200' });
   const submit = h('button', { type: 'submit', text: t('trainings.register') });
-  const form = h('form', { class: 'inline-form', 'aria-label': t('trainings.register_for', { title: s.title }) },
+  const form = h('form', { class: 'inline-form', 'aria-label': t('trainings.register_for', { title: `${s.title}, ${fmtDay(s.session_date)}` }) },
     field(t('trainings.person'), who), field(t('trainings.name'), name, t('trainings.name_hint')), submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -46,14 +46,13 @@ function trainingCard(ctx, s, reg, org, users) {
     }
     try {
       await busy(submit, t('common.saving'), () => post(`/v1/training-sessions/${s.id}/registrations`, body));
-      notify(t('trainings.registered'), 'success');
-      renderTrainings(ctx);
+      await settle(() => renderTrainings(ctx), t('trainings.registered'));
     } catch (err) {
       showError(err, errors);
     }
   });
   const open = s.status === 'planned' || s.status === 'confirmed';
-  return h('section', { class: 'card training', 'aria-label': s.title },
+  return h('section', { class: 'card training', 'aria-label': `${s.title}, ${fmtDay(s.session_date)}` },
     h('h2', { text: s.title }),
     h('p', {}, `${fmtDay(s.session_date)} · ${label('slot', s.slot)}${s.half_days === 2 ? ' ' + t('programme.all_day') : ''} · ${s.start_time || ''}–${s.end_time || ''} · `, badge(label('session', s.status), 'neutral')),
     h('p', { class: 'target' }, badge(t('trainings.count', { n: own.registered, target }), own.below_target ? 'warning' : 'ok'), ' ', own.below_target ? t('trainings.below_target') : t('trainings.target_met')),

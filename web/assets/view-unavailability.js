@@ -2,7 +2,7 @@
 // what a new period collides with and the re-plan the coordinator is offered.
 import { get, post, del } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtDate, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, busy, showError, select, fmtDay, fmtDate, todayIso, confirmDialog, settle } from './ui.js';
 
 export async function renderUnavailability(ctx) {
   const me = ctx.state.me;
@@ -49,8 +49,7 @@ function declareForm(base, reload) {
     if (reason.value.trim()) body.reason = reason.value.trim();
     try {
       const res = await busy(submit, t('unav.checking'), () => post(base, body));
-      notify(t('unav.declared'), 'success');
-      await reload(outcome(res));
+      await settle(() => reload(outcome(res)), t('unav.declared'));
     } catch (err) {
       showError(err, errors);
     }
