@@ -85,6 +85,8 @@ static const char *reason_for(int status) {
         return "Accepted";
     case 204:
         return "No Content";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:

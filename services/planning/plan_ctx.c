@@ -178,7 +178,7 @@ int plan_ctx_init(plan_ctx_t *c, const plan_input_t *in) {
     c->base = lo - 8;
     c->ndays = (int)((int64_t)hi - lo + 8 + 8 + PLAN_PART_SPREAD_DAYS + 1);
     if ((int64_t)hi - lo > PLAN_MAX_SPAN_DAYS)
-        return PLAN_EINVAL;
+        return PLAN_ESPAN;
     size_t cells = (size_t)in->nresources * (size_t)c->ndays * 2;
     size_t keys = (size_t)in->nmodules * PLAN_MAX_PARTS * (size_t)(in->norgs + 1);
     c->blocked = calloc(cells + 1, 1);

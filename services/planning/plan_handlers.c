@@ -108,6 +108,18 @@ static void send_internal(http_req_t *req, const char *what) {
     http_send_error(req, 500, "internal", "%s", what);
 }
 
+/* Answers a scheduler run that did not produce a result. */
+static void send_solve_failure(http_req_t *req, int rc) {
+    if (rc == PLAN_ESPAN)
+        http_send_error(
+            req, 422, "plan_horizon_too_long",
+            "the programme and its existing sessions span more than %d days; cancel "
+            "sessions far outside the programme's dates or move its dates closer to them",
+            PLAN_MAX_SPAN_DAYS);
+    else
+        send_internal(req, "the scheduler could not run on this input");
+}
+
 /* Parses the single planner input a statement returned into a one-document job. */
 static plan_job_t *load_job(http_req_t *req, db_txn_t *txn) {
     char err[128];
@@ -134,7 +146,7 @@ static plan_job_t *load_job(http_req_t *req, db_txn_t *txn) {
 static void preview_solved(http_req_t *req, void *p) {
     plan_job_t *j = p;
     if (j->rc != PLAN_OK) {
-        send_internal(req, "the scheduler could not run on this input");
+        send_solve_failure(req, j->rc);
         return;
     }
     cJSON *doc = plan_preview_json(&j->docs[0], &j->results[0], 1, 0);
@@ -174,7 +186,7 @@ static void apply_solved(http_req_t *req, void *p) {
     plan_job_t *j = p;
     apply_state_t *st = req->handler_data;
     if (j->rc != PLAN_OK) {
-        send_internal(req, "the scheduler could not run on this input");
+        send_solve_failure(req, j->rc);
         return;
     }
     if (!j->results[0].feasible) {
@@ -253,7 +265,7 @@ int planning_post_plan_apply(http_req_t *req) {
 static void unavailability_solved(http_req_t *req, void *p) {
     plan_job_t *j = p;
     if (j->rc != PLAN_OK) {
-        send_internal(req, "the scheduler could not run on this input");
+        send_solve_failure(req, j->rc);
         return;
     }
     cJSON *list = cJSON_GetObjectItemCaseSensitive(j->answer, "replan");

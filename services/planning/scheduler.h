@@ -19,7 +19,7 @@
 enum { PLAN_MORNING = 0, PLAN_AFTERNOON = 1 };
 enum { PLAN_TRAINING = 0, PLAN_GAP_ANALYSIS = 1, PLAN_COACHING = 2 };
 enum { PLAN_PLANNED = 0, PLAN_CONFIRMED = 1, PLAN_DONE = 2 };
-enum { PLAN_OK = 0, PLAN_EINVAL = -1, PLAN_ENOMEM = -2 };
+enum { PLAN_OK = 0, PLAN_EINVAL = -1, PLAN_ENOMEM = -2, PLAN_ESPAN = -3 };
 
 typedef struct plan_module {
     const char *key;   /* "risk_assessment" */
@@ -147,7 +147,8 @@ typedef struct plan_result {
 } plan_result_t;
 
 /** Plans. Returns PLAN_OK (then `out` says whether a plan exists), PLAN_EINVAL for malformed input
- * (an index out of range, a horizon over PLAN_MAX_SPAN_DAYS) or PLAN_ENOMEM. `out` is always
+ * (an index out of range), PLAN_ESPAN when the programme and its existing sessions span more than
+ * PLAN_MAX_SPAN_DAYS, or PLAN_ENOMEM. `out` is always
  * safe to pass to plan_result_free afterwards. */
 int plan_solve(const plan_input_t *in, plan_result_t *out);
 void plan_result_free(plan_result_t *out);

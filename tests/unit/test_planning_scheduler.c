@@ -324,6 +324,14 @@ Test(scheduler, refuses_malformed_input) {
     plan_result_free(&r);
 }
 
+Test(scheduler, refuses_a_horizon_longer_than_it_plans) {
+    paper_cluster(&fx);
+    plan_input_t *in = fx_input(&fx, "2009-10-05", "2025-06-30");
+    plan_result_t r;
+    cr_assert_eq(plan_solve(in, &r), PLAN_ESPAN);
+    plan_result_free(&r);
+}
+
 Test(validator, reports_double_booking_and_a_broken_gap) {
     paper_cluster(&fx);
     plan_input_t *in = fx_input(&fx, "2009-10-05", "2010-06-30");
