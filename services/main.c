@@ -103,6 +103,7 @@ static int cmd_serve(void) {
     st.db = db_pool_new(st.loop, cfg.database_url, cfg.db_pool_size, cfg.db_queue_limit);
     if (st.db == NULL)
         return 1;
+    db_pool_set_statement_timeout(st.db, cfg.db_statement_timeout_ms);
     for (size_t i = 0; i < NSERVICES; i++)
         if (services[i].stmts != NULL)
             db_pool_register(st.db, services[i].stmts, *services[i].nstmts);

@@ -14,6 +14,8 @@ const config_var_t config_vars[] = {
     {"ISMS_HTTP_PORT", "8080", "TCP port, 1-65535 (0 picks a free port)"},
     {"ISMS_DB_POOL_SIZE", "4", "database connections, 1-256"},
     {"ISMS_DB_QUEUE_LIMIT", "1024", "requests waiting for a connection before 503, 0-100000"},
+    {"ISMS_DB_STATEMENT_TIMEOUT_MS", "30000",
+     "longest a database statement may run, ms, 0 (no limit) to 3600000"},
     {"ISMS_BODY_LIMIT", "1048576", "largest request body in bytes, 1024-67108864"},
     {"ISMS_LOG_LEVEL", "info", "debug, info, warn or error"},
     {"ISMS_SHUTDOWN_TIMEOUT_MS", "10000", "drain time for in-flight requests, 0-600000"},
@@ -51,13 +53,15 @@ static int parse_range(const char *(*lookup)(const char *), const char *name, lo
 }
 
 int config_load(config_t *cfg, const char *(*lookup)(const char *name), char *err, size_t errlen) {
-    long port, pool, queue, body, drain, ttl, idle, maxfail, window;
+    long port, pool, queue, stmt_timeout, body, drain, ttl, idle, maxfail, window;
     memset(cfg, 0, sizeof(*cfg));
     cfg->database_url = value_of(lookup, "ISMS_DATABASE_URL");
     cfg->http_host = value_of(lookup, "ISMS_HTTP_HOST");
     if (parse_range(lookup, "ISMS_HTTP_PORT", 0, 65535, &port, err, errlen) ||
         parse_range(lookup, "ISMS_DB_POOL_SIZE", 1, 256, &pool, err, errlen) ||
         parse_range(lookup, "ISMS_DB_QUEUE_LIMIT", 0, 100000, &queue, err, errlen) ||
+        parse_range(lookup, "ISMS_DB_STATEMENT_TIMEOUT_MS", 0, 3600000, &stmt_timeout, err,
+                    errlen) ||
         parse_range(lookup, "ISMS_BODY_LIMIT", 1024, 64L << 20, &body, err, errlen) ||
         parse_range(lookup, "ISMS_SHUTDOWN_TIMEOUT_MS", 0, 600000, &drain, err, errlen) ||
         parse_range(lookup, "ISMS_TOKEN_TTL", 60, 2592000, &ttl, err, errlen) ||
@@ -81,6 +85,7 @@ int config_load(config_t *cfg, const char *(*lookup)(const char *name), char *er
     cfg->http_port = (int)port;
     cfg->db_pool_size = (int)pool;
     cfg->db_queue_limit = (int)queue;
+    cfg->db_statement_timeout_ms = (int)stmt_timeout;
     cfg->body_limit = (size_t)body;
     cfg->shutdown_timeout_ms = (int)drain;
     cfg->token_ttl_s = (int)ttl;

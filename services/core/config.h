@@ -11,6 +11,7 @@ typedef struct config {
     int http_port;               /* ISMS_HTTP_PORT */
     int db_pool_size;            /* ISMS_DB_POOL_SIZE */
     int db_queue_limit;          /* ISMS_DB_QUEUE_LIMIT: requests waiting for a connection */
+    int db_statement_timeout_ms; /* ISMS_DB_STATEMENT_TIMEOUT_MS: 0 = no limit */
     size_t body_limit;           /* ISMS_BODY_LIMIT: request body bytes */
     log_level_t log_level;       /* ISMS_LOG_LEVEL */
     int shutdown_timeout_ms;     /* ISMS_SHUTDOWN_TIMEOUT_MS: drain time after SIGTERM */

@@ -77,6 +77,7 @@ struct db_pool {
     db_conn_t *conns;
     int size;
     int queue_limit, queued;
+    char statement_timeout[16]; /* milliseconds, as text for set_config */
     db_txn_t *queue_head, *queue_tail;
     const db_stmt_t *tables[32];
     size_t table_len[32];
@@ -385,6 +386,14 @@ static void conn_prepare(db_conn_t *c) {
     }
     c->expected = 0;
     c->index = 0;
+    /* A session setting, so it bounds every statement of every transaction on this connection. */
+    const char *timeout[] = {pool->statement_timeout};
+    if (PQsendQueryParams(c->pg, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+                          timeout, NULL, NULL, 0) != 1) {
+        conn_lost(c, PQerrorMessage(c->pg));
+        return;
+    }
+    c->expected++;
     for (size_t t = 0; t < pool->ntables; t++)
         for (size_t i = 0; i < pool->table_len[t]; i++) {
             const db_stmt_t *s = &pool->tables[t][i];
@@ -620,6 +629,7 @@ db_pool_t *db_pool_new(uv_loop_t *loop, const char *conninfo, int size, int queu
     pool->loop = loop;
     pool->size = size;
     pool->queue_limit = queue_limit;
+    snprintf(pool->statement_timeout, sizeof(pool->statement_timeout), "30000");
     if ((pool->conninfo = strdup(conninfo)) == NULL ||
         (pool->conns = calloc((size_t)size, sizeof(db_conn_t))) == NULL)
         goto fail;
@@ -649,6 +659,10 @@ fail:
         free(pool);
     }
     return NULL;
+}
+
+void db_pool_set_statement_timeout(db_pool_t *pool, int ms) {
+    snprintf(pool->statement_timeout, sizeof(pool->statement_timeout), "%d", ms);
 }
 
 int db_pool_register(db_pool_t *pool, const db_stmt_t *stmts, size_t n) {

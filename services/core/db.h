@@ -33,6 +33,10 @@ typedef void (*db_txn_cb)(db_txn_t *txn, void *arg);
 /** Creates a pool of `size` connections that will use `conninfo`. Nothing connects until
  * db_pool_start. */
 db_pool_t *db_pool_new(uv_loop_t *loop, const char *conninfo, int size, int queue_limit);
+/** Bounds every statement on the pool's connections (PostgreSQL's statement_timeout; 0 disables
+ * it; default 30000 ms). Applies to connections established afterwards: call before
+ * db_pool_start. A statement that runs longer fails with SQLSTATE 57014 (503 `timeout`). */
+void db_pool_set_statement_timeout(db_pool_t *pool, int ms);
 /** Registers statements to prepare on every connection; call before db_pool_start. `stmts` must
  * outlive the pool. */
 int db_pool_register(db_pool_t *pool, const db_stmt_t *stmts, size_t n);

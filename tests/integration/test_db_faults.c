@@ -200,3 +200,30 @@ Test(db_faults, clients_that_leave_during_a_blocked_query_do_no_harm) {
     cJSON_Delete(line);
     cr_assert_eq(it_server_stop(srv), 0);
 }
+
+/* ISMS_DB_STATEMENT_TIMEOUT_MS bounds every statement: a query stuck behind a lock is cancelled by
+ * PostgreSQL, the client gets 503 `timeout` instead of waiting, and the connection serves the next
+ * request normally. */
+Test(db_faults, a_statement_over_the_timeout_answers_503_and_frees_its_connection) {
+    it_pg_t *pg = it_pg_create();
+    const char *env[] = {"ISMS_DB_STATEMENT_TIMEOUT_MS=300", "ISMS_DB_POOL_SIZE=1", NULL};
+    it_server_t *srv =
+        it_server_start(&(it_server_options_t){.database_url = pg->app_url, .env = env});
+    PGconn *admin = it_db_connect(pg->admin_url);
+    lock_schema_migrations(admin);
+    uint64_t start = it_now_ms();
+    it_response_t *r = it_request(srv, &(it_request_t){.path = "/v1/meta", .timeout_ms = 10000});
+    uint64_t took = it_now_ms() - start;
+    it_assert_error(r, 503, "timeout");
+    cr_assert_not_null(it_header(r, "retry-after"), "a 503 says when to retry");
+    cr_assert_lt(took, 3000, "the timeout answered after %llu ms", (unsigned long long)took);
+    cr_assert_geq(took, 250, "answered after %llu ms, before the timeout",
+                  (unsigned long long)took);
+    it_response_free(r);
+    it_db_exec(admin, "COMMIT");
+    r = it_get(srv, "/v1/meta");
+    cr_assert_eq(r->status, 200, "the next request on the same connection: %d %s", r->status,
+                 r->body);
+    it_response_free(r);
+    cr_assert_eq(it_server_stop(srv), 0);
+}

@@ -57,6 +57,7 @@ static const struct {
     {"ISMS_HTTP_PORT", 0, 65535},
     {"ISMS_DB_POOL_SIZE", 1, 256},
     {"ISMS_DB_QUEUE_LIMIT", 0, 100000},
+    {"ISMS_DB_STATEMENT_TIMEOUT_MS", 0, 3600000},
     {"ISMS_BODY_LIMIT", 1024, 67108864},
     {"ISMS_SHUTDOWN_TIMEOUT_MS", 0, 600000},
     {"ISMS_TOKEN_TTL", 60, 2592000},
@@ -82,6 +83,7 @@ Test(config, uses_documented_defaults_when_nothing_is_set) {
     cr_assert_eq(cfg.http_port, 8080);
     cr_assert_eq(cfg.db_pool_size, 4);
     cr_assert_eq(cfg.db_queue_limit, 1024);
+    cr_assert_eq(cfg.db_statement_timeout_ms, 30000);
     cr_assert_eq(cfg.body_limit, 1048576);
     cr_assert_eq(cfg.log_level, LOG_INFO);
     cr_assert_eq(cfg.shutdown_timeout_ms, 10000);
