@@ -15,7 +15,17 @@
 
 const db_stmt_t auth_session_statement = {"auth_session", "SELECT isms.auth_session($1)", 1};
 
-enum { S_LOOKUP, S_FAILED, S_SUCCEEDED, S_LOGOUT, S_OWN_HASH, S_SET_OWN, S_ACCEPT, S_ME };
+enum {
+    S_LOOKUP,
+    S_FAILED,
+    S_SUCCEEDED,
+    S_LOGOUT,
+    S_PASSWORD_STATE,
+    S_PASSWORD_FAILED,
+    S_SET_OWN,
+    S_ACCEPT,
+    S_ME
+};
 
 const db_stmt_t auth_statements[] = {
     [S_LOOKUP] = {"auth_login_lookup", "SELECT isms.auth_login_lookup($1, $2, $3, $4)", 4},
@@ -23,7 +33,8 @@ const db_stmt_t auth_statements[] = {
     [S_SUCCEEDED] = {"auth_login_succeeded", "SELECT isms.auth_login_succeeded($1, $2, $3, $4, $5)",
                      5},
     [S_LOGOUT] = {"auth_logout", "SELECT isms.auth_logout()", 0},
-    [S_OWN_HASH] = {"auth_own_password_hash", "SELECT isms.auth_own_password_hash()", 0},
+    [S_PASSWORD_STATE] = {"auth_password_state", "SELECT isms.auth_password_state($1, $2, $3)", 3},
+    [S_PASSWORD_FAILED] = {"auth_password_failed", "SELECT isms.auth_password_failed($1)", 1},
     [S_SET_OWN] = {"auth_set_own_password", "SELECT isms.auth_set_own_password($1)", 1},
     [S_ACCEPT] = {"auth_accept_invitation", "SELECT isms.auth_accept_invitation($1, $2)", 2},
     [S_ME] = {"auth_me", "SELECT isms.api_me()::text", 0},
@@ -152,6 +163,20 @@ static void submit_one(http_req_t *req, int stmt, const char *const *params, htt
     http_db_submit(req, txn, cb);
 }
 
+/* Answers 429 with Retry-After when a lookup ({"retry_after": seconds, ...}) says the account or
+ * the client address is throttled; returns non-zero when it answered. */
+static int answer_if_throttled(http_req_t *req, const cJSON *lookup) {
+    const cJSON *retry = cJSON_GetObjectItem(lookup, "retry_after");
+    if (!cJSON_IsNumber(retry) || retry->valueint <= 0)
+        return 0;
+    char seconds[16];
+    snprintf(seconds, sizeof(seconds), "%d", retry->valueint);
+    http_add_header(req, "Retry-After", seconds);
+    http_send_error(req, 429, "too_many_attempts",
+                    "too many failed attempts; wait %s seconds before trying again", seconds);
+    return 1;
+}
+
 /* ---- login ----------------------------------------------------------------------------------- */
 
 static void login_recorded(http_req_t *req, db_txn_t *txn) {
@@ -206,15 +231,9 @@ static void login_looked_up(http_req_t *req, db_txn_t *txn) {
         return;
     }
     cJSON *found = cJSON_Parse(db_txn_value(txn, req->result_index));
-    const cJSON *retry = cJSON_GetObjectItem(found, "retry_after");
     const cJSON *hash = cJSON_GetObjectItem(found, "password_hash");
     const cJSON *user = cJSON_GetObjectItem(found, "user_id");
-    if (cJSON_IsNumber(retry) && retry->valueint > 0) {
-        char seconds[16];
-        snprintf(seconds, sizeof(seconds), "%d", retry->valueint);
-        http_add_header(req, "Retry-After", seconds);
-        http_send_error(req, 429, "too_many_attempts",
-                        "too many failed logins; wait %s seconds before trying again", seconds);
+    if (answer_if_throttled(req, found)) {
         cJSON_Delete(found);
         return;
     }
@@ -272,10 +291,20 @@ static void password_rehash(void *p) {
         w->new_hash[0] = '\0';
 }
 
+static void password_refused(http_req_t *req, db_txn_t *txn) {
+    if (db_txn_status(txn) != DB_OK) {
+        http_send_db_error(req, txn);
+        return;
+    }
+    http_send_error(req, 403, "invalid_credentials", "the current password is wrong");
+}
+
 static void password_hashed(http_req_t *req, void *p) {
     auth_work_t *w = work_result(req, p);
     if (!w->verified) {
-        http_send_error(req, 403, "invalid_credentials", "the current password is wrong");
+        /* Counted like a failed login of the account, so guessing here is no faster. */
+        const char *params[] = {w->addr};
+        submit_one(req, S_PASSWORD_FAILED, params, password_refused);
         return;
     }
     if (w->new_hash[0] == '\0') {
@@ -292,8 +321,15 @@ static void password_current_loaded(http_req_t *req, db_txn_t *txn) {
         http_send_db_error(req, txn);
         return;
     }
-    const char *hash = db_txn_value(txn, req->result_index);
-    snprintf(w->stored_hash, sizeof(w->stored_hash), "%s", hash != NULL ? hash : "");
+    cJSON *state = cJSON_Parse(db_txn_value(txn, req->result_index));
+    const cJSON *hash = cJSON_GetObjectItem(state, "password_hash");
+    if (answer_if_throttled(req, state)) {
+        cJSON_Delete(state);
+        return;
+    }
+    snprintf(w->stored_hash, sizeof(w->stored_hash), "%s",
+             cJSON_IsString(hash) ? hash->valuestring : "");
+    cJSON_Delete(state);
     queue_work(req, password_rehash, password_hashed);
 }
 
@@ -306,7 +342,12 @@ static int post_password(http_req_t *req) {
         body_string(req, "new_password", PASSWORD_MIN, PASSWORD_MAX, w->new_password,
                     sizeof(w->new_password)) != 0)
         return 0;
-    submit_one(req, S_OWN_HASH, NULL, password_current_loaded);
+    http_client_addr(req, w->addr, sizeof(w->addr));
+    char max[16], window[16];
+    snprintf(max, sizeof(max), "%d", auth_cfg->login_throttle_max);
+    snprintf(window, sizeof(window), "%d", auth_cfg->login_throttle_window_s);
+    const char *params[] = {w->addr, max, window};
+    submit_one(req, S_PASSWORD_STATE, params, password_current_loaded);
     return 0;
 }
 

@@ -97,18 +97,24 @@ static void make_colleague(const account_t *of, account_t *a, int disabled) {
     it_db_close(admin);
 }
 
-/* Forgets failed logins from the test's address: other tests' failures must not throttle. */
+/* These tests lock out their client address on purpose: they connect from 127.0.0.2 so that the
+ * suite's other tests, which log in from 127.0.0.1 at the same time, are not throttled. */
+#define CLIENT_ADDRESS "127.0.0.2"
+
+/* Forgets the failed logins recorded from the tests' address. */
 static void reset_throttle(void) {
     PGconn *admin = it_db_connect(NULL);
-    it_db_exec(admin, "DELETE FROM isms.login_failures WHERE client_addr IN ('127.0.0.1', '::1')");
+    it_db_exec(admin, "DELETE FROM isms.login_failures WHERE client_addr = '" CLIENT_ADDRESS "'");
     it_db_close(admin);
 }
 
 static it_response_t *login(const it_server_t *srv, const char *email, const char *password) {
     char body[512];
     snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
-    return it_request(srv,
-                      &(it_request_t){.method = "POST", .path = "/v1/auth/login", .body = body});
+    return it_request(srv, &(it_request_t){.method = "POST",
+                                           .path = "/v1/auth/login",
+                                           .body = body,
+                                           .local_address = CLIENT_ADDRESS});
 }
 
 /* Logs in and returns the token (static storage per slot). */
@@ -129,8 +135,11 @@ static it_response_t *with_token(const it_server_t *srv, const char *method, con
     char header[300];
     snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
     const char *headers[] = {header, NULL};
-    return it_request(
-        srv, &(it_request_t){.method = method, .path = path, .headers = headers, .body = body});
+    return it_request(srv, &(it_request_t){.method = method,
+                                           .path = path,
+                                           .headers = headers,
+                                           .body = body,
+                                           .local_address = CLIENT_ADDRESS});
 }
 
 static int me_status(const it_server_t *srv, const char *token) {
@@ -451,6 +460,35 @@ Test(auth, failed_logins_are_throttled_per_account_and_per_address) {
     it_response_free(r);
     reset_throttle();
     login_token(srv, colleague.email, PASSWORD, 1);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
+
+/* A wrong current password counts as a failed login of the account: a stolen session cannot guess
+ * the password faster than the login form allows. */
+Test(auth, wrong_current_passwords_are_throttled_like_logins) {
+    reset_throttle();
+    account_t coord;
+    make_coordinator(&coord);
+    const char *env[] = {"ISMS_LOGIN_MAX_FAILURES=3", NULL};
+    it_server_t *srv = it_server_start(&(it_server_options_t){.env = env});
+    const char *token = login_token(srv, coord.email, PASSWORD, 0);
+    static const char guess[] =
+        "{\"current_password\":\"a guess\",\"new_password\":\"a brand new passphrase\"}";
+    for (int i = 0; i < 3; i++) {
+        it_response_t *r = with_token(srv, "POST", "/v1/auth/password", token, guess);
+        it_assert_error(r, 403, "invalid_credentials");
+        it_response_free(r);
+    }
+    it_response_t *r = with_token(srv, "POST", "/v1/auth/password", token,
+                                  "{\"current_password\":\"" PASSWORD "\",\"new_password\":"
+                                  "\"a brand new passphrase\"}");
+    assert_throttled(r);
+    it_response_free(r);
+    r = login(srv, coord.email, PASSWORD);
+    assert_throttled(r);
+    it_response_free(r);
+    cr_assert_eq(me_status(srv, token), 200, "a throttled change revokes nothing");
+    reset_throttle();
     cr_assert_eq(it_server_stop(srv), 0);
 }
 

@@ -87,6 +87,8 @@ typedef struct it_request {
     const char *content_type;   /* with a body; NULL: "application/json"; "": no Content-Type */
     int http2;                  /* HTTP/2 with prior knowledge instead of HTTP/1.1 */
     long timeout_ms;            /* whole transfer; 0: 10000 */
+    const char *local_address;  /* connect from this loopback address (e.g. "127.0.0.2"); NULL:
+                                   the default, 127.0.0.1 */
 } it_request_t;
 
 typedef struct it_header {

@@ -139,6 +139,8 @@ static void transfer_init(transfer_t *t, const it_server_t *server, const it_req
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    if (req->local_address != NULL)
+        curl_easy_setopt(e, CURLOPT_INTERFACE, req->local_address);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                      req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
                                 : (long)CURL_HTTP_VERSION_1_1);
