@@ -2,7 +2,7 @@
  * libpq's socket (libpq may replace its socket while connecting, and the dup keeps the descriptor
  * that epoll knows alive until our close callback). Connections run in pipeline mode; one
  * transaction at a time per connection, sent as BEGIN, settings, statements, COMMIT and Sync. */
-#include "core/db.h"
+#include "core/db_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +13,6 @@
 
 #include "core/log.h"
 
-#define DB_MAX_SETTINGS 8
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 500
 #define BACKOFF_SCHEMA_MS 5000
@@ -49,28 +48,6 @@ typedef struct db_conn {
     db_txn_t *txn;
 } db_conn_t;
 
-typedef struct txn_stmt {
-    const db_stmt_t *stmt;
-    char **params;
-    PGresult *result;
-} txn_stmt_t;
-
-struct db_txn {
-    db_txn_t *next;
-    txn_stmt_t *stmts;
-    int nstmts, cap;
-    char *setting_names[DB_MAX_SETTINGS];
-    char *setting_values[DB_MAX_SETTINGS];
-    int nsettings;
-    int read_only;
-    db_status_t status;
-    char sqlstate[6];
-    char *error_message, *error_detail;
-    int failed_index;
-    db_txn_cb cb;
-    void *arg;
-};
-
 struct db_pool {
     uv_loop_t *loop;
     char *conninfo;
@@ -98,136 +75,6 @@ static void conn_lost(db_conn_t *c, const char *why);
 static void conn_dispatch(db_conn_t *c);
 static void on_poll(uv_poll_t *handle, int status, int events);
 static void pool_maybe_free(db_pool_t *pool);
-
-/* ---- transactions ---------------------------------------------------------------------------- */
-
-db_txn_t *db_txn_new(void) {
-    db_txn_t *txn = calloc(1, sizeof(*txn));
-    if (txn != NULL)
-        txn->failed_index = -1;
-    return txn;
-}
-
-void db_txn_free(db_txn_t *txn) {
-    if (txn == NULL)
-        return;
-    for (int i = 0; i < txn->nstmts; i++) {
-        txn_stmt_t *s = &txn->stmts[i];
-        for (int p = 0; s->params != NULL && p < s->stmt->nparams; p++)
-            free(s->params[p]);
-        free(s->params);
-        PQclear(s->result);
-    }
-    for (int i = 0; i < txn->nsettings; i++) {
-        free(txn->setting_names[i]);
-        free(txn->setting_values[i]);
-    }
-    free(txn->stmts);
-    free(txn->error_message);
-    free(txn->error_detail);
-    free(txn);
-}
-
-void db_txn_read_only(db_txn_t *txn) {
-    txn->read_only = 1;
-}
-
-int db_txn_setting(db_txn_t *txn, const char *name, const char *value) {
-    if (txn->nsettings == DB_MAX_SETTINGS)
-        return -1;
-    char *n = strdup(name), *v = strdup(value != NULL ? value : "");
-    if (n == NULL || v == NULL) {
-        free(n);
-        free(v);
-        return -1;
-    }
-    txn->setting_names[txn->nsettings] = n;
-    txn->setting_values[txn->nsettings] = v;
-    txn->nsettings++;
-    return 0;
-}
-
-int db_txn_add(db_txn_t *txn, const db_stmt_t *stmt, const char *const *params) {
-    if (txn->nstmts == txn->cap) {
-        int cap = txn->cap ? txn->cap * 2 : 4;
-        txn_stmt_t *stmts = realloc(txn->stmts, (size_t)cap * sizeof(*stmts));
-        if (stmts == NULL)
-            return -1;
-        txn->stmts = stmts;
-        txn->cap = cap;
-    }
-    txn_stmt_t *s = &txn->stmts[txn->nstmts];
-    memset(s, 0, sizeof(*s));
-    s->stmt = stmt;
-    if (stmt->nparams > 0) {
-        s->params = calloc((size_t)stmt->nparams, sizeof(char *));
-        if (s->params == NULL)
-            return -1;
-        for (int p = 0; p < stmt->nparams; p++) {
-            if (params[p] != NULL && (s->params[p] = strdup(params[p])) == NULL) {
-                for (int q = 0; q < p; q++)
-                    free(s->params[q]);
-                free(s->params);
-                return -1;
-            }
-        }
-    }
-    return txn->nstmts++;
-}
-
-db_status_t db_txn_status(const db_txn_t *txn) {
-    return txn->status;
-}
-
-const char *db_txn_sqlstate(const db_txn_t *txn) {
-    return txn->sqlstate;
-}
-
-const char *db_txn_error_message(const db_txn_t *txn) {
-    return txn->error_message != NULL ? txn->error_message : "";
-}
-
-const char *db_txn_error_detail(const db_txn_t *txn) {
-    return txn->error_detail != NULL ? txn->error_detail : "";
-}
-
-int db_txn_failed_index(const db_txn_t *txn) {
-    return txn->failed_index;
-}
-
-const PGresult *db_txn_result(const db_txn_t *txn, int i) {
-    if (i < 0 || i >= txn->nstmts)
-        return NULL;
-    return txn->stmts[i].result;
-}
-
-const char *db_txn_value(const db_txn_t *txn, int i) {
-    const PGresult *r = db_txn_result(txn, i);
-    if (r == NULL || PQntuples(r) < 1 || PQnfields(r) < 1 || PQgetisnull(r, 0, 0))
-        return NULL;
-    return PQgetvalue(r, 0, 0);
-}
-
-/* Records the first failure of a transaction. */
-static void txn_fail(db_txn_t *txn, db_status_t status, const PGresult *res, int index) {
-    if (txn->status != DB_OK)
-        return;
-    txn->status = status;
-    txn->failed_index = index;
-    if (res != NULL) {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-        snprintf(txn->sqlstate, sizeof(txn->sqlstate), "%s", state != NULL ? state : "XX000");
-        txn->error_message = strdup(msg != NULL ? msg : "");
-        txn->error_detail = detail != NULL ? strdup(detail) : NULL;
-    }
-}
-
-static void txn_complete(db_txn_t *txn) {
-    txn->cb(txn, txn->arg);
-    db_txn_free(txn);
-}
 
 /* ---- socket watching ------------------------------------------------------------------------- */
 
@@ -312,7 +159,7 @@ static void fail_queue(db_pool_t *pool, db_status_t status) {
         pool->queue_head = txn->next;
         pool->queued--;
         txn->status = status;
-        txn_complete(txn);
+        db_txn_complete(txn);
     }
     pool->queue_tail = NULL;
 }
@@ -349,8 +196,8 @@ static void conn_lost(db_conn_t *c, const char *why) {
     c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
     conn_schedule_reconnect(c, delay);
     if (txn != NULL) {
-        txn_fail(txn, DB_EUNAVAILABLE, NULL, -1);
-        txn_complete(txn);
+        db_txn_fail(txn, DB_EUNAVAILABLE, NULL, -1);
+        db_txn_complete(txn);
     }
     /* Without any connection, waiting requests would only time out: answer them now. */
     if (pool_connected_count(c->pool) == 0)
@@ -483,7 +330,7 @@ static void txn_take_result(db_conn_t *c, PGresult *res) {
     int stmt = c->index - 1 - (txn->nsettings > 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
-        txn_fail(txn, DB_EINVAL, res, stmt >= 0 && stmt < txn->nstmts ? stmt : -1);
+        db_txn_fail(txn, DB_EINVAL, res, stmt >= 0 && stmt < txn->nstmts ? stmt : -1);
         PQclear(res);
     } else if (st == PGRES_PIPELINE_ABORTED) {
         PQclear(res);
@@ -506,14 +353,14 @@ static void conn_finish_txn(db_conn_t *c) {
         c->state = CONN_ROLLBACK;
         if (PQsendQueryParams(c->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
             PQpipelineSync(c->pg) != 1 || conn_flush(c) != 0) {
-            txn_complete(txn);
+            db_txn_complete(txn);
             conn_lost(c, PQerrorMessage(c->pg));
             return;
         }
     } else {
         c->state = CONN_IDLE;
     }
-    txn_complete(txn);
+    db_txn_complete(txn);
 }
 
 static void conn_on_prepared(db_conn_t *c) {
@@ -769,8 +616,8 @@ void db_pool_close(db_pool_t *pool, void (*on_closed)(void *arg), void *arg) {
             c->pg = NULL;
             c->state = CONN_CLOSED;
             if (txn != NULL) {
-                txn_fail(txn, DB_ECLOSING, NULL, -1);
-                txn_complete(txn);
+                db_txn_fail(txn, DB_ECLOSING, NULL, -1);
+                db_txn_complete(txn);
             }
             break;
         case CONN_DOWN:
