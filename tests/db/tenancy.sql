@@ -105,6 +105,9 @@ VALUES ('ev_cl_a', 'test', pg_temp.id('cl_a'), NULL),
        ('ev_consult_a', 'test', NULL, pg_temp.id('consult_a')),
        ('ev_cl_b', 'test', pg_temp.id('cl_b'), NULL),
        ('ev_org_b1', 'test', pg_temp.id('cl_b'), pg_temp.id('org_b1'));
+-- An action of coordinator A outside any cluster and organisation (e.g. creating an organisation
+-- before enrolling it): only its actor sees it.
+INSERT INTO audit_events (action, entity_type, user_id) VALUES ('ev_by_coord_a', 'test', pg_temp.id('u_coord_a'));
 INSERT INTO sessions (user_id, organisation_id, token_hash, expires_at, idle_seconds, last_used_at, revoked_at)
 SELECT pg_temp.id(u), pg_temp.id(o), pg_temp.token_hash(t), now() + e, i, now() - l, r
   FROM (VALUES ('u_a1', 'org_a1', 'pgtap-token-a1', interval '1 hour', 3600, interval '0', NULL::timestamptz),
@@ -209,8 +212,8 @@ SELECT set_eq('SELECT pg_temp.nm(id) FROM users_public',
 SELECT set_eq('SELECT pg_temp.nm(user_id) || ''/'' || role FROM cluster_staff',
               ARRAY['u_coord_a/coordinator', 'u_coach_a1/coach', 'u_coach_a2/coach'], 'coordinator A: staff of A');
 SELECT set_eq('SELECT pg_temp.nm(id) FROM coach_assignments', ARRAY['ca_a1'], 'coordinator A: coach assignments of A');
-SELECT set_eq('SELECT action FROM audit_events', ARRAY['ev_cl_a', 'ev_org_a1'],
-              'coordinator A: audit events of its cluster');
+SELECT set_eq('SELECT action FROM audit_events', ARRAY['ev_cl_a', 'ev_org_a1', 'ev_by_coord_a'],
+              'coordinator A: audit events of its cluster and of its own actions');
 SELECT is(cluster_admitted_count(pg_temp.id('cl_b')), 0, 'coordinator A: cluster B''s size is not revealed');
 SELECT is(cluster_admitted_count(pg_temp.id('cl_a')), 1, 'coordinator A: cluster A''s size');
 
