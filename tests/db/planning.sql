@@ -6,7 +6,7 @@
 -- Everything is rolled back.
 BEGIN;
 SET LOCAL search_path = isms, public;
-SELECT plan(37);
+SELECT plan(38);
 
 CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
                        org text);
@@ -199,6 +199,13 @@ SELECT isnt(planning_input(pg_temp.id('cl_1'), '2029-01-01')->>'plan_version', (
 SELECT pg_temp.act_as('u_c');
 SELECT throws_ok($$SELECT planning_input(pg_temp.id('cl_1'), NULL)$$, 'IC404', 'not_found',
                  'another cluster''s input is not found');
+-- The server's own session without an identity reads no cluster's input (it would bypass RLS).
+SELECT set_config('app.user_id', '', true), set_config('app.organisation_id', '', true);
+SET SESSION AUTHORIZATION isms_app;
+SELECT throws_ok($$SELECT isms.planning_input(pg_temp.id('cl_1'), NULL)$$, 'IC404', 'not_found',
+                 'without an identity the server''s role reads no planner input');
+RESET SESSION AUTHORIZATION;
+SELECT pg_temp.act_as('u_c');
 SELECT throws_ok($$SELECT planning_feed(repeat('b', 64))$$, 'IC404', 'not_found',
                  'an unknown feed token is not found');
 SELECT ok((SELECT count(*) FROM public_holidays WHERE country = 'LU'
