@@ -2,8 +2,9 @@
  * trainer and one coach; IfOnline (4 employees) and the Luxembourg Airport Authority (about 150);
  * October 2009 to April 2010; a few declared holiday and busy periods; gap-analysis estimates;
  * and a programme planned by the scheduler (as of the eve of the start), applied through the same
- * SQL as the API. Idempotent: a second run reuses every record, keeps the plan (the scheduler finds
- * nothing to move) and sets new passwords, which it prints with the logins. */
+ * SQL as the API; then the programme's activity up to its middle (demo_activity.c). Idempotent: a
+ * second run reuses every record, keeps the plan (the scheduler finds nothing to move) and sets
+ * new passwords, which it prints with the logins. */
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "planning/demo.h"
 #include "planning/plan_json.h"
 #include "planning/planning.h"
 
@@ -35,8 +37,7 @@ static demo_user_t users[] = {
 };
 #define NUSERS (sizeof(users) / sizeof(users[0]))
 
-/* Runs one statement; on failure prints why and returns NULL. */
-static PGresult *run(PGconn *pg, const char *sql, int n, const char *const *params) {
+PGresult *demo_run(PGconn *pg, const char *sql, int n, const char *const *params) {
     PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -48,10 +49,9 @@ static PGresult *run(PGconn *pg, const char *sql, int n, const char *const *para
     return NULL;
 }
 
-/* Runs a statement that returns one value, copied into out (may be NULL). */
-static int value(PGconn *pg, const char *sql, int n, const char *const *params, char *out,
-                 size_t len) {
-    PGresult *r = run(pg, sql, n, params);
+int demo_value(PGconn *pg, const char *sql, int n, const char *const *params, char *out,
+               size_t len) {
+    PGresult *r = demo_run(pg, sql, n, params);
     if (r == NULL)
         return -1;
     if (out != NULL)
@@ -76,18 +76,20 @@ static const char user_sql[] =
 static int load_people(PGconn *pg, char orgs[][40]) {
     const char *p1[] = {users[0].org, "coordinator", NULL, NULL, NULL};
     const char *p2[] = {users[2].org, "consultancy", NULL, "ISMS consulting", NULL};
-    if (value(pg, org_sql, 5, p1, orgs[0], 40) != 0 || value(pg, org_sql, 5, p2, orgs[1], 40) != 0)
+    if (demo_value(pg, org_sql, 5, p1, orgs[0], 40) != 0 ||
+        demo_value(pg, org_sql, 5, p2, orgs[1], 40) != 0)
         return -1;
     const char *p3[] = {"IfOnline", "member", "4",
                         "IS management of a shared building; HR software services", orgs[0]};
     const char *p4[] = {"Luxembourg Airport Authority", "member", "150", "Air navigation services",
                         orgs[0]};
-    if (value(pg, org_sql, 5, p3, orgs[2], 40) != 0 || value(pg, org_sql, 5, p4, orgs[3], 40) != 0)
+    if (demo_value(pg, org_sql, 5, p3, orgs[2], 40) != 0 ||
+        demo_value(pg, org_sql, 5, p4, orgs[3], 40) != 0)
         return -1;
     const int org_of[] = {0, 0, 1, 2, 3};
     for (size_t i = 0; i < NUSERS; i++) {
         const char *p[] = {orgs[org_of[i]], users[i].email, users[i].name, users[i].hash};
-        if (value(pg, user_sql, 4, p, users[i].id, sizeof(users[i].id)) != 0)
+        if (demo_value(pg, user_sql, 4, p, users[i].id, sizeof(users[i].id)) != 0)
             return -1;
     }
     return 0;
@@ -112,36 +114,26 @@ static const char coach_sql[] =
     "INSERT INTO coach_assignments (cluster_id, organisation_id, enrolment_id, coach_user_id) "
     "SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM coach_assignments "
     "WHERE enrolment_id = $3 AND coach_user_id = $4)";
-static const char estimate_sql[] =
-    "INSERT INTO gap_analyses (cluster_id, organisation_id, enrolment_id, framework_id, "
-    "onsite_date, estimated_coaching_half_days, summary) "
-    "SELECT $1, $2, $3, f.id, NULL, $4::integer, $5 FROM frameworks f WHERE f.is_default "
-    "ON CONFLICT (enrolment_id) DO NOTHING";
 
-/* The cluster, its enrolments, staff, coach assignments and gap-analysis estimates. */
+/* The cluster, its enrolments, staff and coach assignments. */
 static int load_cluster(PGconn *pg, char orgs[][40], char *cluster, size_t len) {
     static const char *const name = "Luxembourg ISMS cluster 2009-2010 (demo)";
     const char *find[] = {name, orgs[0]};
-    if (value(pg, cluster_find_sql, 2, find, cluster, len) != 0)
+    if (demo_value(pg, cluster_find_sql, 2, find, cluster, len) != 0)
         return -1;
-    if (cluster[0] == '\0' && value(pg, cluster_sql, 2, find, cluster, len) != 0)
+    if (cluster[0] == '\0' && demo_value(pg, cluster_sql, 2, find, cluster, len) != 0)
         return -1;
     const char *staff[][3] = {{cluster, users[1].id, "trainer"}, {cluster, users[2].id, "coach"}};
     for (int i = 0; i < 2; i++)
-        if (value(pg, staff_sql, 3, staff[i], NULL, 0) != 0)
+        if (demo_value(pg, staff_sql, 3, staff[i], NULL, 0) != 0)
             return -1;
     static const char *const employees[] = {"4", "150"};
-    static const char *const estimates[] = {"12", "16"};
-    static const char *const summaries[] = {
-        "Good security level and awareness; documentation and formalised controls are missing.",
-        "ISO 9001 procedures exist; a complete information security risk assessment is needed."};
     for (int i = 0; i < 2; i++) {
         char enrolment[40];
         const char *e[] = {cluster, orgs[2 + i], employees[i]};
         const char *c[] = {cluster, orgs[2 + i], enrolment, users[2].id};
-        const char *g[] = {cluster, orgs[2 + i], enrolment, estimates[i], summaries[i]};
-        if (value(pg, enrol_sql, 3, e, enrolment, sizeof(enrolment)) != 0 ||
-            value(pg, coach_sql, 4, c, NULL, 0) != 0 || value(pg, estimate_sql, 5, g, NULL, 0) != 0)
+        if (demo_value(pg, enrol_sql, 3, e, enrolment, sizeof(enrolment)) != 0 ||
+            demo_value(pg, coach_sql, 4, c, NULL, 0) != 0)
             return -1;
     }
     return 0;
@@ -158,20 +150,22 @@ static int load_unavailability(PGconn *pg, char orgs[][40]) {
         {"C", "2010-01-04", "2010-01-08", "Leave"},
     };
     const char *del[] = {orgs[2], orgs[3], users[1].id, users[2].id};
-    if (value(pg,
-              "DELETE FROM unavailability WHERE organisation_id IN ($1, $2) OR user_id IN ($3, $4)",
-              4, del, NULL, 0) != 0)
+    if (demo_value(
+            pg,
+            "DELETE FROM unavailability WHERE organisation_id IN ($1, $2) OR user_id IN ($3, $4)",
+            4, del, NULL, 0) != 0)
         return -1;
     for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
         const char *who = periods[i][0];
         const char *org = who[0] == 'T' ? users[1].id : who[0] == 'C' ? users[2].id : NULL;
         const char *p[] = {org == NULL ? orgs[who[0] - '0'] : NULL, org, periods[i][1],
                            periods[i][2], periods[i][3]};
-        if (value(pg,
-                  "INSERT INTO unavailability (organisation_id, user_id, start_date, end_date, "
-                  "reason) SELECT coalesce($1::uuid, (SELECT organisation_id FROM users "
-                  "WHERE id = $2::uuid)), $2::uuid, $3, $4, $5",
-                  5, p, NULL, 0) != 0)
+        if (demo_value(
+                pg,
+                "INSERT INTO unavailability (organisation_id, user_id, start_date, end_date, "
+                "reason) SELECT coalesce($1::uuid, (SELECT organisation_id FROM users "
+                "WHERE id = $2::uuid)), $2::uuid, $3, $4, $5",
+                5, p, NULL, 0) != 0)
             return -1;
     }
     return 0;
@@ -190,7 +184,7 @@ static int changes_empty(const cJSON *changes) {
 static int plan(PGconn *pg, const char *cluster, plan_doc_t *doc, plan_result_t *r) {
     char err[128];
     const char *p[] = {cluster, DEMO_TODAY};
-    PGresult *res = run(pg, "SELECT isms.planning_input($1, $2)::text", 2, p);
+    PGresult *res = demo_run(pg, "SELECT isms.planning_input($1, $2)::text", 2, p);
     if (res == NULL)
         return -1;
     int rc = plan_doc_parse(PQgetvalue(res, 0, 0), doc, err, sizeof(err));
@@ -210,7 +204,8 @@ static int plan(PGconn *pg, const char *cluster, plan_doc_t *doc, plan_result_t 
     rc = 0;
     if (text != NULL && !empty) {
         const char *a[] = {cluster, doc->plan_version, text, DEMO_TODAY};
-        rc = value(pg, "SELECT isms.api_plan_apply($1, $2, $3::json, $4)::text", 4, a, NULL, 0);
+        rc =
+            demo_value(pg, "SELECT isms.api_plan_apply($1, $2, $3::json, $4)::text", 4, a, NULL, 0);
     }
     cJSON_free(text);
     return text == NULL ? -1 : rc;
@@ -265,23 +260,31 @@ static int make_passwords(void) {
     return 0;
 }
 
-static int load(PGconn *pg, plan_doc_t *doc, plan_result_t *r) {
+static int load(PGconn *pg, plan_doc_t *doc, plan_result_t *r, char *summary, size_t len) {
     char orgs[4][40], cluster[40] = "";
-    if (value(pg, "BEGIN", 0, NULL, NULL, 0) != 0 ||
-        value(pg, "SET LOCAL search_path = isms, public", 0, NULL, NULL, 0) != 0 ||
-        value(pg, "SELECT pg_advisory_xact_lock(3039)", 0, NULL, NULL, 0) != 0 ||
+    if (demo_value(pg, "BEGIN", 0, NULL, NULL, 0) != 0 ||
+        demo_value(pg, "SET LOCAL search_path = isms, public", 0, NULL, NULL, 0) != 0 ||
+        demo_value(pg, "SELECT pg_advisory_xact_lock(3039)", 0, NULL, NULL, 0) != 0 ||
         load_people(pg, orgs) != 0)
         return -1;
-    const char *who[] = {users[0].id, orgs[0]};
-    if (value(pg,
-              "SELECT set_config('app.user_id', $1, true), "
-              "set_config('app.organisation_id', $2, true), "
-              "set_config('app.request_id', 'demo', true)",
-              2, who, NULL, 0) != 0 ||
-        load_cluster(pg, orgs, cluster, sizeof(cluster)) != 0 ||
-        load_unavailability(pg, orgs) != 0 || plan(pg, cluster, doc, r) != 0)
+    if (demo_as(pg, users[0].id, orgs[0]) != 0 ||
+        demo_value(pg, "SELECT set_config('app.request_id', 'demo', true)", 0, NULL, NULL, 0) !=
+            0 ||
+        load_cluster(pg, orgs, cluster, sizeof(cluster)) != 0)
         return -1;
-    return value(pg, "COMMIT", 0, NULL, NULL, 0);
+    demo_ids_t ids = {cluster,
+                      users[0].id,
+                      orgs[0],
+                      users[2].id,
+                      orgs[1],
+                      {users[3].id, users[4].id},
+                      {orgs[2], orgs[3]},
+                      {"", ""}};
+    if (demo_gap_estimates(pg, &ids) != 0 || load_unavailability(pg, orgs) != 0 ||
+        plan(pg, cluster, doc, r) != 0 || demo_activity_load(pg, &ids) != 0 ||
+        demo_activity_summary(pg, &ids, summary, len) != 0)
+        return -1;
+    return demo_value(pg, "COMMIT", 0, NULL, NULL, 0);
 }
 
 int planning_demo_command(int argc, char **argv) {
@@ -303,12 +306,14 @@ int planning_demo_command(int argc, char **argv) {
     memset(&doc, 0, sizeof(doc));
     memset(&r, 0, sizeof(r));
     int rc = 1;
+    static char summary[4096];
     if (PQstatus(pg) != CONNECTION_OK)
         fprintf(stderr, "isms-cluster demo: cannot connect: %s", PQerrorMessage(pg));
-    else if (load(pg, &doc, &r) == 0)
+    else if (load(pg, &doc, &r, summary, sizeof(summary)) == 0)
         rc = 0;
     if (rc == 0) {
         print_plan(&doc, &r);
+        fputs(summary, stdout);
         print_logins();
     }
     for (size_t i = 0; i < NUSERS; i++)
