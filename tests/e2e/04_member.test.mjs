@@ -61,7 +61,11 @@ test('Statement of Applicability: edit, filter, download as CSV and XLSX', async
   await filters.getByLabel('Theme').selectOption('');
   await filters.getByLabel('Decision').selectOption('excluded');
   const table = page.getByRole('table', { name: /controls shown/ });
-  assert.match(await table.getByRole('caption').innerText(), /^1 of \d+ controls shown/);
+  const shown = Number((await table.getByRole('caption').innerText()).match(/^(\d+) of \d+ controls shown/)[1]);
+  assert.equal(await table.locator('tbody tr').count(), shown, 'the caption counts the rows shown');
+  assert.ok(shown >= 1, 'the new exclusion is among the excluded controls');
+  assert.match(await table.innerText(), /A\.7\.4/);
+  assert.doesNotMatch(await table.innerText(), /A\.5\.1 /, 'an applicable control is filtered out');
   await checkA11y(page, 'SoA editor');
   await filters.getByLabel('Decision').selectOption('');
 

@@ -4,6 +4,7 @@
 // and the API for looking things up that a test then does in the browser.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,9 @@ const require = createRequire(import.meta.url);
 
 export const BASE = process.env.E2E_BASE_URL || 'http://127.0.0.1:8080';
 export const PASSWORD = process.env.E2E_PASSWORD || 'e2e-demo-password';
-export const SCREENSHOTS = process.env.E2E_SCREENSHOTS || join(here, 'screenshots');
+// Screenshots go next to the run's other output unless E2E_SCREENSHOTS names a folder: set it to
+// tests/e2e/screenshots to refresh the pictures in README (see test_e2e.sh).
+export const SCREENSHOTS = process.env.E2E_SCREENSHOTS || join(here, '..', '..', 'build', 'e2e-screenshots');
 export const USERS = {
   coordinator: 'coordinator@demo.example',
   coach: 'coach@demo.example',
@@ -113,4 +116,12 @@ export async function apiAs(who) {
 export async function downloadBytes(download) {
   const path = await download.path();
   return readFileSync(path);
+}
+
+/** Runs SQL as superuser on the run's database (test_e2e.sh exports it), for what no API may do,
+ * such as letting time pass: a training moved into the past so that presence can be recorded. */
+export function adminSql(sql) {
+  const url = process.env.E2E_ADMIN_DATABASE_URL;
+  assert.ok(url, 'E2E_ADMIN_DATABASE_URL is set by test_e2e.sh');
+  return execFileSync(process.env.E2E_PSQL || 'psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', url, '-c', sql], { encoding: 'utf8' });
 }

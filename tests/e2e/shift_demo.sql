@@ -30,5 +30,12 @@ UPDATE unavailability u SET start_date = u.start_date + s.days, end_date = u.end
  WHERE s.days IS NOT NULL
    AND (u.organisation_id IN (SELECT organisation_id FROM enrolments WHERE cluster_id IN (SELECT cluster_id FROM shift))
         OR u.user_id IN (SELECT user_id FROM cluster_staff WHERE cluster_id IN (SELECT cluster_id FROM shift)));
+-- The coach's journey records and finalises the Airport Authority's gap analysis: it starts from
+-- none, as before the on-site half-day (the demo has finalised one).
+DELETE FROM gap_analysis_items i USING gap_analyses g, organisations o
+ WHERE i.gap_analysis_id = g.id AND o.id = g.organisation_id AND g.cluster_id = :'cluster'
+   AND o.name = 'Luxembourg Airport Authority';
+DELETE FROM gap_analyses g USING organisations o
+ WHERE o.id = g.organisation_id AND g.cluster_id = :'cluster' AND o.name = 'Luxembourg Airport Authority';
 SELECT count(*) AS clusters_moved, max(days) AS days FROM shift;
 COMMIT;

@@ -10,7 +10,9 @@
 # read as the demo leaves it), loads the demo with `isms-cluster demo`, moves its programme to start
 # next week when it lies in the past, starts the server on a free port, runs the journeys
 # (tests/e2e/*.test.mjs, node's test runner, one file after the other), stops the server and
-# prints `N passed, M failed`. Screenshots of the main screens go to tests/e2e/screenshots/.
+# prints `N passed, M failed`. Screenshots of the main screens go to build/e2e-screenshots/, or to
+# the folder named by E2E_SCREENSHOTS: `E2E_SCREENSHOTS=tests/e2e/screenshots` refreshes the
+# pictures in README.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -88,7 +90,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 [[ -n "$port" ]] || fail_setup "the server did not start"
-export E2E_BASE_URL="http://127.0.0.1:$port" E2E_CHROMIUM="$chromium"
+export E2E_BASE_URL="http://127.0.0.1:$port" E2E_CHROMIUM="$chromium" E2E_ADMIN_DATABASE_URL="$admin_url" E2E_PSQL="$psql"
 
 # ---- the journeys -------------------------------------------------------------------------------
 cd "$here" || fail_setup "cannot enter $here"

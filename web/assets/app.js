@@ -16,6 +16,9 @@ import { renderGap } from './view-gap.js';
 import { renderUnavailability } from './view-unavailability.js';
 import { renderTrainings } from './view-trainings.js';
 import { renderCalendar } from './view-calendar.js';
+import { renderAttendanceReport, renderSessions, renderPresence } from './view-attendance.js';
+import { renderDeliverables, renderEffort, renderClusterEffort } from './view-deliverables.js';
+import { renderCurriculum } from './view-curriculum.js';
 
 const state = { me: null, clusterId: sessionStorage.getItem('isms.cluster') };
 let cleanups = [];
@@ -37,6 +40,13 @@ const routes = {
   unavailability: { render: renderUnavailability, title: 'nav.unavailability' },
   trainings: { render: renderTrainings, title: 'nav.trainings' },
   calendar: { render: renderCalendar, title: 'nav.calendar' },
+  attendance: { render: renderAttendanceReport, title: 'nav.attendance' },
+  deliverables: { render: renderDeliverables, title: 'nav.deliverables' },
+  effort: { render: renderEffort, title: 'nav.effort' },
+  'effort-totals': { render: renderClusterEffort, title: 'nav.effort_totals' },
+  sessions: { render: renderSessions, title: 'nav.sessions' },
+  presence: { render: renderPresence, title: 'nav.presence' },
+  curriculum: { render: renderCurriculum, title: 'nav.curriculum' },
 };
 
 // ---- roles ----------------------------------------------------------------------------------------
@@ -57,11 +67,13 @@ function navItems() {
   const items = [];
   if (isCoordinator())
     items.push(['clusters', 'nav.clusters'], ['programme', 'nav.programme'], ['progress', 'nav.progress'],
-      ['budgets', 'nav.budgets'], ['costs', 'nav.costs'], ['feedback', 'nav.feedback'], ['audit', 'nav.audit']);
+      ['sessions', 'nav.sessions'], ['curriculum', 'nav.curriculum'], ['budgets', 'nav.budgets'], ['effort-totals', 'nav.effort_totals'],
+      ['costs', 'nav.costs'], ['feedback', 'nav.feedback'], ['audit', 'nav.audit']);
+  else if (isTrainer()) items.push(['sessions', 'nav.my_sessions']);
   if (isCoach()) items.push(['coach', 'nav.assignments']);
   if (enrolment())
-    items.push(['dashboard', 'nav.dashboard'], ['soa', 'nav.soa'], ['trainings', 'nav.trainings'],
-      ['unavailability', 'nav.unavailability'], ['feedback', 'nav.feedback'], ['costs', 'nav.costs']);
+    items.push(['dashboard', 'nav.dashboard'], ['soa', 'nav.soa'], ['deliverables', 'nav.deliverables'], ['trainings', 'nav.trainings'],
+      ['attendance', 'nav.attendance'], ['effort', 'nav.effort'], ['unavailability', 'nav.unavailability'], ['feedback', 'nav.feedback'], ['costs', 'nav.costs']);
   else if (isCoach() || isTrainer()) items.push(['unavailability', 'nav.unavailability'], ['feedback', 'nav.feedback']);
   items.push(['calendar', 'nav.calendar']);
   const seen = new Set();
