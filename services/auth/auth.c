@@ -12,6 +12,7 @@
 #include "core/api.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/token.h"
 
 const db_stmt_t auth_session_statement = {"auth_session", "SELECT isms.auth_session($1)", 1};
 
@@ -61,15 +62,6 @@ int auth_init(const config_t *cfg) {
     return auth_password_hash(random_password, dummy_hash);
 }
 
-void auth_token_new(char token[AUTH_TOKEN_LEN + 1], char hash_hex[65]) {
-    unsigned char bytes[32], digest[crypto_hash_sha256_BYTES];
-    randombytes_buf(bytes, sizeof(bytes));
-    sodium_bin2base64(token, AUTH_TOKEN_LEN + 1, bytes, sizeof(bytes),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(hash_hex, 65, digest, sizeof(digest));
-}
-
 /* ---- shared steps ---------------------------------------------------------------------------- */
 
 /* State of a multi-step request. The request owns one copy in its memory pool (wiped when the
@@ -83,7 +75,7 @@ typedef struct auth_work {
     char new_hash[crypto_pwhash_STRBYTES];
     char user_id[37];
     char addr[64];
-    char token[AUTH_TOKEN_LEN + 1];
+    char token[TOKEN_LEN + 1];
     char token_hash[65];
     int verified;
     int failed;
@@ -214,7 +206,7 @@ static void login_verified(http_req_t *req, void *p) {
         char ttl[16], idle[16];
         snprintf(ttl, sizeof(ttl), "%d", auth_cfg->token_ttl_s);
         snprintf(idle, sizeof(idle), "%d", auth_cfg->token_idle_s);
-        auth_token_new(keep->token, keep->token_hash);
+        token_new(keep->token, keep->token_hash);
         const char *params[] = {keep->user_id, keep->token_hash, keep->addr, ttl, idle};
         submit_one(req, S_SUCCEEDED, params, login_recorded);
     } else {
@@ -361,13 +353,11 @@ static void accept_hash(void *p) {
 
 static void accept_hashed(http_req_t *req, void *p) {
     auth_work_t *w = work_result(req, p);
-    unsigned char digest[crypto_hash_sha256_BYTES];
     if (w->new_hash[0] == '\0') {
         http_send_error(req, 500, "internal", "the password could not be hashed");
         return;
     }
-    crypto_hash_sha256(digest, (const unsigned char *)w->token, strlen(w->token));
-    sodium_bin2hex(w->token_hash, sizeof(w->token_hash), digest, sizeof(digest));
+    token_sha256_hex(w->token, strlen(w->token), w->token_hash);
     const char *params[] = {w->token_hash, w->new_hash};
     submit_one(req, S_ACCEPT, params, answer_no_content);
 }
@@ -376,8 +366,7 @@ static int post_accept_invitation(http_req_t *req) {
     static const char *const known[] = {"token", "password", NULL};
     auth_work_t *w = auth_work_new(req);
     if (only_fields(req, known) != 0 ||
-        body_string(req, "token", AUTH_TOKEN_LEN, AUTH_TOKEN_LEN, w->token, sizeof(w->token)) !=
-            0 ||
+        body_string(req, "token", TOKEN_LEN, TOKEN_LEN, w->token, sizeof(w->token)) != 0 ||
         body_string(req, "password", PASSWORD_MIN, PASSWORD_MAX, w->new_password,
                     sizeof(w->new_password)) != 0)
         return 0;

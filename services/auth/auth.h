@@ -8,8 +8,7 @@
 #include "core/db.h"
 #include "core/router.h"
 
-/* A session or invitation token: 32 random bytes, base64url without padding. */
-#define AUTH_TOKEN_LEN 43
+/* How long an invitation can be redeemed (tokens themselves: core/token.h). */
 #define AUTH_INVITATION_SECONDS "604800"
 
 extern const route_t auth_routes[];
@@ -22,9 +21,6 @@ extern const db_stmt_t auth_session_statement;
 /** Prepares what login needs (a dummy hash so that unknown users cost as much as known ones) and
  * keeps `cfg` for the session lifetimes and throttling limits. Returns 0 or -1. */
 int auth_init(const config_t *cfg);
-
-/** Writes a new random token and the hex SHA-256 that the database stores for it. */
-void auth_token_new(char token[AUTH_TOKEN_LEN + 1], char hash_hex[65]);
 
 /** Hashes a password with argon2id at libsodium's interactive limits (above OWASP's minimum).
  * Returns 0 or -1. Slow by design: call it off the event loop. */

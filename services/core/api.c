@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/token.h"
 
 #define API_MAX_PARAMS 24
 #define SCRATCH_LEN 256
@@ -275,6 +276,51 @@ void api_answer(http_req_t *req, db_txn_t *txn, int stmt_index, int status) {
 static void api_done(http_req_t *req, db_txn_t *txn) {
     const api_op_t *op = req->match.route->data;
     api_answer(req, txn, req->result_index, op->status);
+}
+
+/* What api_run_with_token's answer adds; lives in the request pool. */
+typedef struct token_answer {
+    char token[TOKEN_LEN + 1];
+    const char *field;
+    const char *url_format;
+    int status;
+} token_answer_t;
+
+static void token_done(http_req_t *req, db_txn_t *txn) {
+    const token_answer_t *t = req->handler_data;
+    const char *json = db_txn_value(txn, req->result_index);
+    cJSON *doc = db_txn_status(txn) == DB_OK && json != NULL ? cJSON_Parse(json) : NULL;
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        api_answer(req, txn, req->result_index, t->status);
+        return;
+    }
+    cJSON_AddStringToObject(doc, t->field, t->token);
+    if (t->url_format != NULL) {
+        char url[256];
+        snprintf(url, sizeof(url), t->url_format, t->token);
+        cJSON_AddStringToObject(doc, "url", url);
+    }
+    http_send_json(req, t->status, doc);
+    cJSON_Delete(doc);
+}
+
+int api_run_with_token(http_req_t *req, const api_op_t *op, const char *const *extra,
+                       const char *field, const char *url_format, int status) {
+    token_answer_t *t = h2o_mem_alloc_pool(&req->h2o->pool, sizeof(*t));
+    char hash[TOKEN_HASH_LEN + 1];
+    const char *params[API_MAX_PARAMS + 1];
+    size_t n = 0;
+    token_new(t->token, hash);
+    t->field = field;
+    t->url_format = url_format;
+    t->status = status;
+    req->handler_data = t;
+    params[n++] = hash;
+    for (const char *const *e = extra; e != NULL && *e != NULL && n < API_MAX_PARAMS; e++)
+        params[n++] = *e;
+    params[n] = NULL;
+    return api_run(req, op, params, token_done);
 }
 
 int api_handle(http_req_t *req) {

@@ -55,6 +55,13 @@ int api_handle(http_req_t *req);
  * fields; `done` answers (it finds the statement index in req->result_index). */
 int api_run(http_req_t *req, const api_op_t *op, const char *const *extra, http_db_cb done);
 
+/** Runs `op` with the hash of a new secret token (see core/token.h) as the first extra parameter,
+ * before `extra`, and answers `status` with the statement's JSON object plus the token under
+ * `field` and, when `url_format` is not NULL, a "url" made from it with the token for its "%s".
+ * The token itself never reaches the database; the client sees it once. */
+int api_run_with_token(http_req_t *req, const api_op_t *op, const char *const *extra,
+                       const char *field, const char *url_format, int status);
+
 /** Answers with the first statement result's single JSON value: `status` (204: no body), or the
  * mapped error when the transaction failed. */
 void api_answer(http_req_t *req, db_txn_t *txn, int stmt_index, int status);

@@ -16,6 +16,7 @@
 #include "core/errors.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/token.h"
 #include "core/http_internal.h"
 
 uint64_t http_now_ns(void) {
@@ -234,9 +235,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
                             "send a valid session token as Authorization: Bearer <token>");
             return 0;
         }
-        unsigned char digest[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
-        sodium_bin2hex(req->token_hash, sizeof(req->token_hash), digest, sizeof(digest));
+        token_sha256_hex(token, strlen(token), req->token_hash);
     }
     if (req->match.route->handler(req) != 0 && !req->answered)
         http_send_error(req, 500, "internal", "the request could not be handled");

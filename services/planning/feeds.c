@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "core/json.h"
+#include "core/token.h"
 #include "planning/ical.h"
 #include "planning/planning_internal.h"
 
@@ -132,29 +132,9 @@ int planning_patch_settings(http_req_t *req) {
 
 /* ---- feeds ----------------------------------------------------------------------------------- */
 
-static void feed_created(http_req_t *req, db_txn_t *txn) {
-    const char *token = req->handler_data;
-    const char *json = db_txn_value(txn, req->result_index);
-    cJSON *doc = db_txn_status(txn) == DB_OK && json != NULL ? cJSON_Parse(json) : NULL;
-    if (doc == NULL) {
-        api_answer(req, txn, req->result_index, 201);
-        return;
-    }
-    char url[128];
-    snprintf(url, sizeof(url), "/v1/calendar/%s.ics", token);
-    cJSON_AddStringToObject(doc, "token", token);
-    cJSON_AddStringToObject(doc, "url", url);
-    http_send_json(req, 201, doc);
-    cJSON_Delete(doc);
-}
-
 int planning_post_feed(http_req_t *req) {
-    char *token = h2o_mem_alloc_pool(&req->h2o->pool, AUTH_TOKEN_LEN + 1);
-    char hash[65];
-    auth_token_new(token, hash);
-    req->handler_data = token;
-    const char *extra[] = {hash, NULL};
-    return api_run(req, req->match.route->data, extra, feed_created);
+    return api_run_with_token(req, req->match.route->data, NULL, "token", "/v1/calendar/%s.ics",
+                              201);
 }
 
 /* "YYYY-MM-DD HH:MI" into a day and minutes after midnight. */
@@ -255,14 +235,12 @@ int planning_get_calendar(http_req_t *req) {
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)token[i]) && token[i] != '-' && token[i] != '_')
             n = 0;
-    if (n != AUTH_TOKEN_LEN) {
+    if (n != TOKEN_LEN) {
         http_send_not_found(req);
         return 0;
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    char hash[65];
-    crypto_hash_sha256(digest, (const unsigned char *)token, n);
-    sodium_bin2hex(hash, sizeof(hash), digest, sizeof(digest));
+    char hash[TOKEN_HASH_LEN + 1];
+    token_sha256_hex(token, n, hash);
     const char *params[] = {hash};
     db_txn_t *txn = http_txn_new(req);
     int index = txn != NULL ? db_txn_add(txn, &planning_statements[P_FEED_READ], params) : -1;

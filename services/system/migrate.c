@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/token.h"
 #include "system/system.h"
 
 #define MIGRATE_LOCK_KEY "7310427313"
@@ -44,9 +45,7 @@ static char *read_file(const char *path) {
 }
 
 static void sha256_hex(const char *text, char out[65]) {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
-    sodium_bin2hex(out, 65, h, sizeof(h));
+    token_sha256_hex(text, strlen(text), out);
 }
 
 /* Loads NNNN_*.sql files sorted by number; refuses two files with one number. */

@@ -193,28 +193,9 @@ OP(op_audit_org, S_AUDIT_ORG, p_id, q_page, NULL, NULL, 200);
 /* ---- invitations: the server makes the token, the database keeps its hash ---------------------
  */
 
-/* Adds the one-time token (held in the request pool) to the invitation answer. */
-static void invitation_done(http_req_t *req, db_txn_t *txn) {
-    const char *token = req->handler_data;
-    const char *json = db_txn_value(txn, req->result_index);
-    cJSON *doc = db_txn_status(txn) == DB_OK && json != NULL ? cJSON_Parse(json) : NULL;
-    if (doc == NULL) {
-        api_answer(req, txn, req->result_index, 201);
-        return;
-    }
-    cJSON_AddStringToObject(doc, "invitation_token", token);
-    http_send_json(req, 201, doc);
-    cJSON_Delete(doc);
-}
-
 static int post_invitation(http_req_t *req) {
-    const api_op_t *op = req->match.route->data;
-    char *token = h2o_mem_alloc_pool(&req->h2o->pool, AUTH_TOKEN_LEN + 1);
-    char hash[65];
-    auth_token_new(token, hash);
-    req->handler_data = token;
-    const char *extra[] = {hash, AUTH_INVITATION_SECONDS, NULL};
-    return api_run(req, op, extra, invitation_done);
+    static const char *const validity[] = {AUTH_INVITATION_SECONDS, NULL};
+    return api_run_with_token(req, req->match.route->data, validity, "invitation_token", NULL, 201);
 }
 
 #define AUTHED ROUTE_AUTH
