@@ -35,7 +35,8 @@ static void generate_password(char out[33]) {
 static const char create_sql[] =
     "WITH org AS ("
     "  INSERT INTO isms.organisations (name, kind) VALUES ($1, 'coordinator')"
-    "  ON CONFLICT (lower(name)) DO UPDATE SET name = isms.organisations.name"
+    "  ON CONFLICT (created_by_organisation_id, lower(name)) DO UPDATE SET name = "
+    "isms.organisations.name"
     "  RETURNING id, kind),"
     " usr AS ("
     "  INSERT INTO isms.users (organisation_id, email, display_name, password_hash,"

@@ -63,7 +63,8 @@ int demo_value(PGconn *pg, const char *sql, int n, const char *const *params, ch
 static const char org_sql[] =
     "INSERT INTO organisations (name, kind, employee_count, sector, country, "
     "created_by_organisation_id) VALUES ($1, $2, $3::integer, $4, 'LU', $5::uuid) "
-    "ON CONFLICT (lower(name)) DO UPDATE SET employee_count = EXCLUDED.employee_count "
+    "ON CONFLICT (created_by_organisation_id, lower(name)) "
+    "DO UPDATE SET employee_count = EXCLUDED.employee_count "
     "RETURNING id";
 
 static const char user_sql[] =

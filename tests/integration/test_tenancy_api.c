@@ -346,3 +346,24 @@ Test(tenancy_api, disabling_a_user_ends_their_sessions) {
     it_response_free(r);
     cr_assert_eq(it_server_stop(srv), 0);
 }
+
+/* Organisation names are unique per creating coordinator: another coordinator's choice of name is
+ * not refused, so a refusal reveals nothing about other tenants. */
+Test(tenancy_api, organisation_names_are_unique_per_coordinator_only) {
+    PGconn *admin = it_db_connect(NULL);
+    world_t w;
+    world_build(admin, &w);
+    it_server_t *srv = it_server_start(NULL);
+    char body[160];
+    snprintf(body, sizeof(body), "{\"name\":\"Same name %s\",\"kind\":\"member\"}", w.id[C_A]);
+    it_response_t *r = world_call(srv, &w, U_COORD_A, "POST", "/v1/organisations", body);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    it_response_free(r);
+    r = world_call(srv, &w, U_COORD_B, "POST", "/v1/organisations", body);
+    cr_assert_eq(r->status, 201, "another coordinator may use the name: %s", r->body);
+    it_response_free(r);
+    r = world_call(srv, &w, U_COORD_A, "POST", "/v1/organisations", body);
+    it_assert_error(r, 409, "conflict");
+    it_response_free(r);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
