@@ -37,7 +37,13 @@ typedef struct fb_stream {
     int again;         /* something changed while it was */
     int retry;         /* the last query found the database unavailable */
     int refs;
+    char session[65]; /* hash of the reader's session token: the per-session limit */
 } fb_stream_t;
+
+/* Live streams hold a connection and a little memory each, for as long as the reader wants: a
+ * person needs a few (tabs, devices), nobody needs hundreds. */
+#define FB_MAX_STREAMS 4096
+#define FB_MAX_STREAMS_PER_SESSION 8
 
 static struct {
     uv_loop_t *loop;
@@ -50,6 +56,7 @@ static struct {
     int listening; /* the LISTEN connection was started (with the first stream) */
     int closing;
     fb_stream_t *streams;
+    int nstreams;
 } rt;
 
 static void stream_poll(fb_stream_t *fs);
@@ -164,7 +171,28 @@ static void on_stream_closed(void *data) {
         rt.streams = fs->next;
     if (fs->next != NULL)
         fs->next->prev = fs->prev;
+    rt.nstreams--;
     stream_unref(fs);
+}
+
+/* Refuses a stream past the limits; returns non-zero when it answered. */
+static int refuse_over_limit(http_req_t *req) {
+    int mine = 0;
+    for (const fb_stream_t *fs = rt.streams; fs != NULL; fs = fs->next)
+        mine += strcmp(fs->session, req->token_hash) == 0;
+    if (mine >= FB_MAX_STREAMS_PER_SESSION) {
+        http_add_header(req, "Retry-After", "5");
+        http_send_error(req, 429, "too_many_streams",
+                        "this session already has %d live streams open; close one first",
+                        FB_MAX_STREAMS_PER_SESSION);
+        return 1;
+    }
+    if (rt.nstreams >= FB_MAX_STREAMS) {
+        http_add_header(req, "Retry-After", "5");
+        http_send_error(req, 503, "overloaded", "too many live streams are open; retry shortly");
+        return 1;
+    }
+    return 0;
 }
 
 static void on_first_events(http_req_t *req, db_txn_t *txn) {
@@ -173,6 +201,8 @@ static void on_first_events(http_req_t *req, db_txn_t *txn) {
         http_send_db_error(req, txn);
         return;
     }
+    if (refuse_over_limit(req))
+        return;
     fb_stream_t *fs = calloc(1, sizeof(*fs));
     if (fs == NULL) {
         http_send_error(req, 500, "internal", "out of memory");
@@ -182,6 +212,7 @@ static void on_first_events(http_req_t *req, db_txn_t *txn) {
     fs->req = req;
     fs->last_id = *after;
     fs->refs = 1;
+    snprintf(fs->session, sizeof(fs->session), "%s", req->token_hash);
     fs->sse = sse_start(rt.hub, req, RETRY_MS, on_stream_closed, fs);
     if (fs->sse == NULL) {
         free(fs);
@@ -193,6 +224,7 @@ static void on_first_events(http_req_t *req, db_txn_t *txn) {
     if (rt.streams != NULL)
         rt.streams->prev = fs;
     rt.streams = fs;
+    rt.nstreams++;
     if (send_rows(fs, db_txn_result(txn, req->result_index)) >= FB_EVENTS_PAGE)
         stream_poll(fs);
     /* The LISTEN connection starts with the first stream; once it is ready, every stream reads

@@ -274,3 +274,50 @@ Test(feedback_sse, a_reader_who_loses_access_loses_the_stream) {
     fb_sse_close(s);
     cr_assert_eq(it_server_stop(srv), 0);
 }
+
+/* A session may keep a few live streams (tabs, devices), not an unbounded number: the ninth is
+ * refused with 429 while another reader's stream still opens, and closing one frees a place. */
+Test(feedback_sse, a_session_keeps_at_most_eight_live_streams) {
+    fb_world_t w;
+    char board[37], path[128];
+    it_server_t *srv = it_server_start(NULL);
+    PGconn *admin = it_db_connect(NULL);
+    fb_world(&w, admin, 3, 3);
+    fb_open_board(srv, &w, board);
+    fb_sse_t *s[8];
+    for (int i = 0; i < 8; i++) {
+        /* The one closed below speaks HTTP/2, whose clients say when they leave (over HTTP/1.1 the
+         * server only learns it when a write fails, after a heartbeat or two). */
+        s[i] = fb_sse_open_with(srv, board, &w.member[0], NULL, i == 0);
+        fb_sse_await(s[i], "event: board\n", WAIT_MS);
+    }
+    snprintf(path, sizeof(path), "/v1/feedback/boards/%s/events", board);
+    const char *headers[] = {w.member[0].auth, NULL};
+    it_response_t *r = it_request(srv, &(it_request_t){.path = path, .headers = headers});
+    it_assert_error(r, 429, "too_many_streams");
+    cr_assert_not_null(it_header(r, "retry-after"), "a 429 says when to retry");
+    it_response_free(r);
+    fb_sse_t *other = fb_sse_open(srv, board, &w.member[1], NULL);
+    fb_sse_await(other, "event: board\n", WAIT_MS);
+    fb_sse_close(other);
+    fb_sse_close(s[0]);
+    fb_sse_t *again = NULL;
+    for (uint64_t deadline = it_now_ms() + WAIT_MS; again == NULL;) {
+        fb_sse_t *try = fb_sse_open(srv, board, &w.member[0], NULL);
+        while (try->running && fb_sse_status(try) == 0)
+            fb_sse_drive(try, 20);
+        if (fb_sse_status(try) == 200) {
+            again = try;
+        } else {
+            cr_assert_eq(fb_sse_status(try), 429, "a refused stream answers 429");
+            fb_sse_close(try);
+            cr_assert_lt(it_now_ms(), deadline, "the closed stream's place was never freed");
+            it_sleep_ms(200);
+        }
+    }
+    fb_sse_await(again, "event: board\n", WAIT_MS);
+    fb_sse_close(again);
+    for (int i = 1; i < 8; i++)
+        fb_sse_close(s[i]);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
