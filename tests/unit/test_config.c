@@ -54,16 +54,11 @@ static const struct {
     const char *name;
     long min, max;
 } numeric[] = {
-    {"ISMS_HTTP_PORT", 0, 65535},
-    {"ISMS_DB_POOL_SIZE", 1, 256},
-    {"ISMS_DB_QUEUE_LIMIT", 0, 100000},
-    {"ISMS_DB_STATEMENT_TIMEOUT_MS", 0, 3600000},
-    {"ISMS_BODY_LIMIT", 1024, 67108864},
-    {"ISMS_SHUTDOWN_TIMEOUT_MS", 0, 600000},
-    {"ISMS_TOKEN_TTL", 60, 2592000},
-    {"ISMS_TOKEN_IDLE", 60, 2592000},
-    {"ISMS_LOGIN_MAX_FAILURES", 1, 1000},
-    {"ISMS_LOGIN_WINDOW", 1, 86400},
+    {"ISMS_HTTP_PORT", 0, 65535},         {"ISMS_DB_POOL_SIZE", 1, 256},
+    {"ISMS_DB_QUEUE_LIMIT", 0, 100000},   {"ISMS_DB_STATEMENT_TIMEOUT_MS", 0, 3600000},
+    {"ISMS_BODY_LIMIT", 1024, 67108864},  {"ISMS_SHUTDOWN_TIMEOUT_MS", 0, 600000},
+    {"ISMS_TOKEN_TTL", 60, 2592000},      {"ISMS_TOKEN_IDLE", 60, 2592000},
+    {"ISMS_LOGIN_MAX_FAILURES", 1, 1000}, {"ISMS_LOGIN_WINDOW", 1, 86400},
 };
 #define NUMERIC_COUNT (sizeof(numeric) / sizeof(numeric[0]))
 
