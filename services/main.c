@@ -187,7 +187,16 @@ static int cmd_help(FILE *out) {
                  "  version    print the version\n"
                  "  help       print this text\n\nenvironment (serve):\n");
     for (const config_var_t *v = config_vars; v->name != NULL; v++)
-        fprintf(out, "  %-26s %s (default: %s)\n", v->name, v->help, v->default_value);
+        fprintf(out, "  %-30s %s (default: %s)\n", v->name, v->help, v->default_value);
+    fprintf(out, "  %-30s %s\n", "ISMS_WEB_DIR",
+            "the browser UI's directory (default: the source tree's web/)");
+    fprintf(out,
+            "\nenvironment (migrate, admin, catalogue, demo):\n"
+            "  %-30s %s\n  %-30s %s\n  %-30s %s\n  %-30s %s\n",
+            "ISMS_ADMIN_DATABASE_URL", "superuser connection string (required)",
+            "ISMS_MIGRATIONS_DIR", "migration files (default: the source tree's migrations/)",
+            "ISMS_APP_PASSWORD", "migrate: becomes the password of the isms_app role",
+            "ISMS_DEMO_PASSWORD", "demo: the password of every demo user (default: random)");
     return 0;
 }
 
