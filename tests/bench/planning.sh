@@ -6,8 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-src=(scheduler plan_ctx plan_coaching plan_explain plan_validate plan_date)
+sources=()
+for name in scheduler plan_ctx plan_coaching plan_explain plan_validate plan_date; do
+  sources+=("$root/services/planning/$name.c")
+done
 cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$root/services" \
-   $(printf "$root/services/planning/%s.c " "${src[@]}") "$root/tests/bench/planning_bench.c" \
-   -o "$out/planning_bench"
+   "${sources[@]}" "$root/tests/bench/planning_bench.c" -o "$out/planning_bench"
 "$out/planning_bench"

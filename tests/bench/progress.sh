@@ -8,10 +8,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BENCH_DIR="$ROOT/tests/bench"
-LOCAL_DIR="${ISMS_LOCAL_DIR:-$ROOT/.local}"
-PG_PORT="${ISMS_PG_PORT:-55432}"
-PG_BINDIR=/usr/lib/postgresql/15/bin
+# shellcheck source=tests/bench/lib.sh
+. "$ROOT/tests/bench/lib.sh"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 DURATION="${BENCH_DURATION:-10}"
@@ -23,39 +21,11 @@ DB="${BENCH_DB:-isms_bench_progress}"
 DURATION="${DURATION%s}"
 ENROLMENTS=$((CLUSTERS * ORGS))
 
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-
-for tool in wrk curl pgbench; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (deploy/packages.txt: deploy/local.sh setup)"
-done
+bench_require wrk curl pgbench
 [[ "$DURATION" =~ ^[0-9]+$ ]] || die "BENCH_DURATION must be whole seconds, e.g. 10 or 10s"
+bench_postgres
+bench_build "$BUILD_DIR"
 
-find_socket_dir() {
-  local hash dir
-  hash="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
-  for dir in "$LOCAL_DIR/pg/run" "/var/lib/isms-cluster/$hash/pg/run"; do
-    if [[ -d "$dir" ]] && "$PG_BINDIR/pg_isready" -q -h "$dir" -p "$PG_PORT" 2>/dev/null; then
-      echo "$dir"
-      return 0
-    fi
-  done
-  return 1
-}
-if ! SOCK="$(find_socket_dir)"; then
-  say "starting PostgreSQL (deploy/local.sh setup)"
-  "$ROOT/deploy/local.sh" setup
-  SOCK="$(find_socket_dir)" || die "PostgreSQL is not reachable on port $PG_PORT after deploy/local.sh setup"
-fi
-
-say "building (Release) in ${BUILD_DIR#"$ROOT"/}"
-mkdir -p "$BUILD_DIR"
-{ cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
-  cmake --build "$BUILD_DIR" --target isms-cluster -j"$(nproc)"; } >"$BUILD_DIR/bench-build.log" 2>&1 ||
-  die "the Release build failed; see $BUILD_DIR/bench-build.log"
-BIN="$BUILD_DIR/isms-cluster"
-
-psql_admin() { "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "host=$SOCK port=$PG_PORT dbname=$1 user=postgres" "${@:2}"; }
 have="$(psql_admin postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")"
 rows=0
 if [[ "$have" == 1 && "${BENCH_REUSE:-1}" == 1 ]]; then
@@ -64,7 +34,7 @@ fi
 create_database() {
   say "creating database $DB: $CLUSTERS clusters x $ORGS organisations, full assessments"
   psql_admin postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-  ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null
+  bench_migrate "$DB"
   local start=$SECONDS
   psql_admin "$DB" -v clusters="$CLUSTERS" -v orgs="$ORGS" -f "$BENCH_DIR/progress_data.sql"
   say "data generated in $((SECONDS - start)) s: $(psql_admin "$DB" -tAc \
@@ -72,46 +42,17 @@ create_database() {
 }
 if [[ "$rows" != "$ENROLMENTS" ]]; then
   create_database
-elif ! ISMS_ADMIN_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=postgres" "$BIN" migrate >/dev/null 2>&1; then
+elif ! bench_migrate "$DB" 2>/dev/null; then
   say "the migrations of $DB no longer match the files"
   create_database
 else
   say "reusing database $DB ($rows enrolments; BENCH_REUSE=0 rebuilds it)"
 fi
 
-free_port() {
-  local port
-  for port in $(seq 18180 18279); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die "no free port in 18180-18279"
-}
-PORT="$(free_port)"
-URL="http://127.0.0.1:$PORT"
-LOG="$(mktemp "${TMPDIR:-/tmp}/isms-bench-progress.XXXXXX")"
-ISMS_HTTP_HOST=127.0.0.1 ISMS_HTTP_PORT="$PORT" ISMS_DB_POOL_SIZE="$POOL_SIZE" ISMS_LOG_LEVEL=warn \
-  ISMS_DATABASE_URL="host=$SOCK port=$PG_PORT dbname=$DB user=isms_app" "$BIN" serve 2>"$LOG" &
-SERVER_PID=$!
-stop_server() {
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    wait "$SERVER_PID" || true
-  fi
-}
-trap 'stop_server; rm -f "$LOG"' EXIT
-for _ in $(seq 100); do
-  curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited: $(tail -n 5 "$LOG")"
-  sleep 0.1
-done
+bench_serve "$DB" "$POOL_SIZE"
 code="$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer bench-session-token-1' \
   "$URL/v1/enrolments/00000000-0000-4000-8000-000000000001/progress")"
 [[ "$code" == 200 ]] || die "the progress endpoint answers $code: $(tail -n 5 "$LOG")"
-
-field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$2"; }
 
 say "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, server with ISMS_DB_POOL_SIZE=$POOL_SIZE; $(nproc) CPUs"
 export BENCH_ENROLMENTS="$ENROLMENTS"
@@ -153,9 +94,6 @@ ratio="$(awk -v a="$rps" -v b="$pg_tps" 'BEGIN { printf "%.1f", 100 * a / b }')"
 echo
 echo "ratio: the endpoint reaches $ratio % of pgbench's rate (target: at least 80 %)"
 # The server's log at level warn, without the readiness probes of its start-up.
-if grep -v -e '"msg":"listening"' -e '"path":"/readyz"' "$LOG" >/dev/null; then
-  echo "server warnings and errors:"
-  grep -v -e '"msg":"listening"' -e '"path":"/readyz"' "$LOG" | tail -n 20
-fi
+bench_server_log '"path":"/readyz"'
 [[ "$(field errors "$wrk_line")" == 0 && "$(field non2xx "$wrk_line")" == 0 && "${pg_failed:-0}" == 0 ]] ||
   die "some requests failed"
