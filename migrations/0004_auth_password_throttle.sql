@@ -16,3 +16,6 @@ $$;
 
 GRANT EXECUTE ON FUNCTION auth_password_state(text, integer, integer), auth_password_failed(text)
     TO isms_app;
+
+-- auth_password_state() replaces the unthrottled lookup of the current user's hash.
+DROP FUNCTION auth_own_password_hash();
