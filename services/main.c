@@ -11,6 +11,7 @@
 #include "core/db.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/permission.h"
 #include "core/router.h"
 #include "auth/auth.h"
 #include "coaching/coaching.h"
@@ -41,7 +42,22 @@ static const service_t services[] = {
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 
+/* Every route declares who may call it; a route without a valid declaration stops the server. */
+static int check_permissions(void) {
+    char err[160];
+    for (size_t i = 0; i < NSERVICES; i++)
+        for (size_t r = 0; r < *services[i].nroutes; r++)
+            if (permission_check(&services[i].routes[r], err, sizeof(err)) != 0) {
+                fprintf(stderr, "isms-cluster: route %s %s: %s\n", services[i].routes[r].method,
+                        services[i].routes[r].pattern, err);
+                return -1;
+            }
+    return 0;
+}
+
 static router_t *build_router(void) {
+    if (check_permissions() != 0)
+        return NULL;
     router_t *router = router_new();
     for (size_t i = 0; router != NULL && i < NSERVICES; i++)
         if (router_add(router, services[i].routes, *services[i].nroutes) != 0) {
@@ -162,30 +178,35 @@ static int cmd_migrate(void) {
 }
 
 static void print_route(const route_t *route, void *arg) {
-    (void)arg;
-    printf("%s %s\n", route->method, route->pattern);
+    if (arg != NULL)
+        printf("%s %s\t%s\n", route->method, route->pattern, route->permission);
+    else
+        printf("%s %s\n", route->method, route->pattern);
 }
 
-static int cmd_routes(void) {
+/* `routes`: METHOD PATH per line; `routes --permissions` adds a tab and the declaration. */
+static int cmd_routes(int with_permissions) {
     router_t *router = build_router();
     if (router == NULL)
         return 1;
-    router_each(router, print_route, NULL);
+    router_each(router, print_route, with_permissions ? (void *)"" : NULL);
     router_free(router);
     return 0;
 }
 
 static int cmd_help(FILE *out) {
-    fprintf(out, "usage: isms-cluster COMMAND\n\ncommands:\n"
-                 "  serve      run the HTTP server (configuration from ISMS_* variables)\n"
-                 "  migrate    apply pending database migrations (ISMS_ADMIN_DATABASE_URL)\n"
-                 "  admin      operator tasks: admin create-coordinator --organisation NAME "
-                 "--email EMAIL\n"
-                 "  catalogue  requirement catalogue: catalogue list | check FILE | import FILE\n"
-                 "  demo       load the paper's demo cluster\n"
-                 "  routes     print every HTTP route as METHOD PATH\n"
-                 "  version    print the version\n"
-                 "  help       print this text\n\nenvironment (serve):\n");
+    fprintf(out,
+            "usage: isms-cluster COMMAND\n\ncommands:\n"
+            "  serve      run the HTTP server (configuration from ISMS_* variables)\n"
+            "  migrate    apply pending database migrations (ISMS_ADMIN_DATABASE_URL)\n"
+            "  admin      operator tasks: admin create-coordinator --organisation NAME "
+            "--email EMAIL\n"
+            "  catalogue  requirement catalogue: catalogue list | check FILE | import FILE\n"
+            "  demo       load the paper's demo cluster\n"
+            "  routes     print every HTTP route as METHOD PATH (--permissions: and who may call "
+            "it)\n"
+            "  version    print the version\n"
+            "  help       print this text\n\nenvironment (serve):\n");
     for (const config_var_t *v = config_vars; v->name != NULL; v++)
         fprintf(out, "  %-30s %s (default: %s)\n", v->name, v->help, v->default_value);
     fprintf(out, "  %-30s %s\n", "ISMS_WEB_DIR",
@@ -211,7 +232,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate();
     if (strcmp(cmd, "routes") == 0)
-        return cmd_routes();
+        return cmd_routes(argc > 2 && strcmp(argv[2], "--permissions") == 0);
     if (strcmp(cmd, "admin") == 0)
         return auth_admin_command(argc, argv);
     if (strcmp(cmd, "catalogue") == 0)

@@ -1,7 +1,9 @@
 /* `isms-cluster admin create-coordinator`: the platform operator's way to create the first
- * coordinator of an installation. It connects with ISMS_ADMIN_DATABASE_URL (the operator's
- * connection, which is not subject to the tenants' row-level security) and runs as one
- * transaction; the server itself never has such a connection. */
+ * coordinator of an installation: an administrator of its (coordinating) organisation who may
+ * create clusters and the organisations to enrol in them. It connects with
+ * ISMS_ADMIN_DATABASE_URL (the operator's connection, which is not subject to the tenants'
+ * row-level security) and runs as one transaction; the server itself never has such a
+ * connection. */
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -40,8 +42,8 @@ static const char create_sql[] =
     "  RETURNING id, kind),"
     " usr AS ("
     "  INSERT INTO isms.users (organisation_id, email, display_name, password_hash,"
-    "                          password_changed_at)"
-    "  SELECT id, $2, $3, $4, now() FROM org WHERE kind = 'coordinator'"
+    "                          password_changed_at, role, may_create_clusters)"
+    "  SELECT id, $2, $3, $4, now(), 'admin', true FROM org WHERE kind = 'coordinator'"
     "  RETURNING id, organisation_id),"
     " ev AS ("
     "  INSERT INTO isms.audit_events (action, entity_type, entity_id, organisation_id, detail)"

@@ -375,10 +375,11 @@ static int post_accept_invitation(http_req_t *req) {
 }
 
 const route_t auth_routes[] = {
-    {"POST", "/v1/auth/login", post_login, ROUTE_JSON_BODY, NULL},
-    {"POST", "/v1/auth/logout", post_logout, ROUTE_AUTH, NULL},
-    {"POST", "/v1/auth/password", post_password, ROUTE_AUTH | ROUTE_JSON_BODY, NULL},
-    {"POST", "/v1/auth/invitations/accept", post_accept_invitation, ROUTE_JSON_BODY, NULL},
-    {"GET", "/v1/me", get_me, ROUTE_AUTH, NULL},
+    {"POST", "/v1/auth/login", post_login, ROUTE_JSON_BODY, NULL, "anyone:none"},
+    {"POST", "/v1/auth/logout", post_logout, ROUTE_AUTH, NULL, "user:self"},
+    {"POST", "/v1/auth/password", post_password, ROUTE_AUTH | ROUTE_JSON_BODY, NULL, "user:self"},
+    {"POST", "/v1/auth/invitations/accept", post_accept_invitation, ROUTE_JSON_BODY, NULL,
+     "anyone:none"},
+    {"GET", "/v1/me", get_me, ROUTE_AUTH, NULL, "user:self"},
 };
 const size_t auth_routes_count = sizeof(auth_routes) / sizeof(auth_routes[0]);

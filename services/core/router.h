@@ -28,6 +28,9 @@ typedef struct route {
     route_handler_t handler;
     int flags;
     const void *data; /* handler-specific description, e.g. an api_op_t */
+    /* Who may call the route, in the vocabulary of the spec's x-permission (core/permission.h);
+     * the server refuses to start when a route has none. */
+    const char *permission;
 } route_t;
 
 typedef struct route_param {

@@ -132,22 +132,49 @@ static int get_export(http_req_t *req) {
 #define WRITE (ROUTE_AUTH | ROUTE_ANONYMOUS | ROUTE_JSON_BODY)
 
 const route_t feedback_routes[] = {
-    {"GET", "/v1/clusters/{id}/feedback/boards", api_handle, READ, &op_board_list},
-    {"POST", "/v1/clusters/{id}/feedback/boards", api_handle, WRITE, &op_board_create},
-    {"GET", "/v1/feedback/boards/{id}", api_handle, READ, &op_board_get},
-    {"PATCH", "/v1/feedback/boards/{id}", api_handle, WRITE, &op_board_update},
-    {"POST", "/v1/feedback/boards/{id}/close", api_handle, READ, &op_board_close},
-    {"POST", "/v1/feedback/boards/{id}/open", api_handle, READ, &op_board_open},
-    {"GET", "/v1/feedback/boards/{id}/posts", api_handle, READ, &op_post_list},
-    {"POST", "/v1/feedback/boards/{id}/posts", api_handle, WRITE, &op_post_create},
-    {"GET", "/v1/feedback/boards/{id}/events", feedback_events_route, READ, NULL},
-    {"GET", "/v1/feedback/boards/{id}/export", get_export, READ, &op_export},
-    {"GET", "/v1/feedback/posts/{id}", api_handle, READ, &op_post_get},
-    {"PATCH", "/v1/feedback/posts/{id}", api_handle, WRITE, &op_post_update},
-    {"DELETE", "/v1/feedback/posts/{id}", api_handle, READ, &op_post_delete},
-    {"PUT", "/v1/feedback/posts/{id}/me-too", api_handle, READ, &op_me_too_add},
-    {"DELETE", "/v1/feedback/posts/{id}/me-too", api_handle, READ, &op_me_too_remove},
-    {"POST", "/v1/feedback/posts/{id}/hide", api_handle, WRITE, &op_post_hide},
-    {"POST", "/v1/feedback/posts/{id}/unhide", api_handle, READ, &op_post_unhide},
+    {"GET", "/v1/clusters/{id}/feedback/boards", api_handle, READ, &op_board_list,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster?admitted"},
+    {"POST", "/v1/clusters/{id}/feedback/boards", api_handle, WRITE, &op_board_create,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
+    {"GET", "/v1/feedback/boards/{id}", api_handle, READ, &op_board_get,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster?admitted"},
+    {"PATCH", "/v1/feedback/boards/{id}", api_handle, WRITE, &op_board_update,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
+    {"POST", "/v1/feedback/boards/{id}/close", api_handle, READ, &op_board_close,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
+    {"POST", "/v1/feedback/boards/{id}/open", api_handle, READ, &op_board_open,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
+    {"GET", "/v1/feedback/boards/{id}/posts", api_handle, READ, &op_post_list,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster?admitted"},
+    {"POST", "/v1/feedback/boards/{id}/posts", api_handle, WRITE, &op_post_create,
+     "org_member:cluster?admitted | forbidden to coordinator:cluster coach:cluster "
+     "trainer:cluster"},
+    {"GET", "/v1/feedback/boards/{id}/events", feedback_events_route, READ, NULL,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster?admitted"},
+    {"GET", "/v1/feedback/boards/{id}/export", get_export, READ, &op_export,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster?admitted"},
+    {"GET", "/v1/feedback/posts/{id}", api_handle, READ, &op_post_get,
+     "coordinator:cluster?released coach:cluster?released trainer:cluster?released "
+     "org_member:cluster?released_or_author"},
+    {"PATCH", "/v1/feedback/posts/{id}", api_handle, WRITE, &op_post_update,
+     "org_member:cluster?author"},
+    {"DELETE", "/v1/feedback/posts/{id}", api_handle, READ, &op_post_delete,
+     "org_member:cluster?author"},
+    {"PUT", "/v1/feedback/posts/{id}/me-too", api_handle, READ, &op_me_too_add,
+     "org_member:cluster?admitted | forbidden to coordinator:cluster coach:cluster "
+     "trainer:cluster"},
+    {"DELETE", "/v1/feedback/posts/{id}/me-too", api_handle, READ, &op_me_too_remove,
+     "org_member:cluster?admitted | forbidden to coordinator:cluster coach:cluster "
+     "trainer:cluster"},
+    {"POST", "/v1/feedback/posts/{id}/hide", api_handle, WRITE, &op_post_hide,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
+    {"POST", "/v1/feedback/posts/{id}/unhide", api_handle, READ, &op_post_unhide,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster "
+     "org_member:cluster?admitted"},
 };
 const size_t feedback_routes_count = sizeof(feedback_routes) / sizeof(feedback_routes[0]);

@@ -67,10 +67,15 @@ static const char org_sql[] =
     "DO UPDATE SET employee_count = EXCLUDED.employee_count "
     "RETURNING id";
 
+/* Every demo organisation's user is its administrator (the trainer is staff of the coordinator's
+ * organisation); the coordinator may create clusters. */
 static const char user_sql[] =
-    "INSERT INTO users (organisation_id, email, display_name, password_hash, password_changed_at) "
-    "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (lower(email)) DO UPDATE "
-    "SET password_hash = EXCLUDED.password_hash, password_changed_at = now(), disabled = false "
+    "INSERT INTO users (organisation_id, email, display_name, password_hash, password_changed_at, "
+    "role, may_create_clusters) VALUES ($1, $2, $3, $4, now(), "
+    "CASE WHEN $5 = 'trainer' THEN 'staff' ELSE 'admin' END, $5 = 'coordinator') "
+    "ON CONFLICT (lower(email)) DO UPDATE "
+    "SET password_hash = EXCLUDED.password_hash, password_changed_at = now(), disabled = false, "
+    "role = EXCLUDED.role, may_create_clusters = EXCLUDED.may_create_clusters "
     "RETURNING id";
 
 /* Organisations and users; the member organisations are managed by the coordinator's. */
@@ -89,8 +94,9 @@ static int load_people(PGconn *pg, char orgs[][40]) {
         return -1;
     const int org_of[] = {0, 0, 1, 2, 3};
     for (size_t i = 0; i < NUSERS; i++) {
-        const char *p[] = {orgs[org_of[i]], users[i].email, users[i].name, users[i].hash};
-        if (demo_value(pg, user_sql, 4, p, users[i].id, sizeof(users[i].id)) != 0)
+        const char *p[] = {orgs[org_of[i]], users[i].email, users[i].name, users[i].hash,
+                           users[i].role};
+        if (demo_value(pg, user_sql, 5, p, users[i].id, sizeof(users[i].id)) != 0)
             return -1;
     }
     return 0;

@@ -188,7 +188,7 @@ int planning_patch_session(http_req_t *req) {
     m->notes = pool_copy(req, b, "notes");
     m->version = pool_copy(req, b, "version");
     req->handler_data = m;
-    const char *params[] = {m->id};
+    const char *params[] = {m->id, m->trainer};
     db_txn_t *txn = http_txn_new(req);
     int index =
         txn != NULL ? db_txn_add(txn, &planning_statements[P_SESSION_MOVE_INPUT], params) : -1;

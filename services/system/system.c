@@ -56,8 +56,8 @@ static int get_meta(http_req_t *req) {
 }
 
 const route_t system_routes[] = {
-    {"GET", "/healthz", get_healthz, ROUTE_PUBLIC, NULL},
-    {"GET", "/readyz", get_readyz, ROUTE_PUBLIC, NULL},
-    {"GET", "/v1/meta", get_meta, ROUTE_PUBLIC, NULL},
+    {"GET", "/healthz", get_healthz, ROUTE_PUBLIC, NULL, "anyone:none"},
+    {"GET", "/readyz", get_readyz, ROUTE_PUBLIC, NULL, "anyone:none"},
+    {"GET", "/v1/meta", get_meta, ROUTE_PUBLIC, NULL, "anyone:none"},
 };
 const size_t system_routes_count = sizeof(system_routes) / sizeof(system_routes[0]);

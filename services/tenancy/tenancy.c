@@ -35,6 +35,7 @@ enum {
     S_COACH_DELETE,
     S_AUDIT_CLUSTER,
     S_AUDIT_ORG,
+    S_ADMIN_REQUEST,
     S_COUNT
 };
 
@@ -47,11 +48,12 @@ const db_stmt_t tenancy_statements[] = {
                       "SELECT isms.api_organisation_update($1, $2, $3, $4, $5)::text", 5},
     [S_USER_LIST] = {"tenancy_user_list", "SELECT isms.api_user_list($1, $2, $3)::text", 3},
     [S_USER_INVITE] = {"tenancy_user_invite",
-                       "SELECT isms.api_user_invite($1, $2, $3, $4, $5)::text", 5},
+                       "SELECT isms.api_user_invite($1, $2, $3, $4, $5, $6)::text", 6},
     [S_USER_REINVITE] = {"tenancy_user_reinvite", "SELECT isms.api_user_reinvite($1, $2, $3)::text",
                          3},
     [S_USER_GET] = {"tenancy_user_get", "SELECT isms.api_user_get($1)::text", 1},
-    [S_USER_UPDATE] = {"tenancy_user_update", "SELECT isms.api_user_update($1, $2, $3)::text", 3},
+    [S_USER_UPDATE] = {"tenancy_user_update", "SELECT isms.api_user_update($1, $2, $3, $4)::text",
+                       4},
     [S_CLUSTER_CREATE] =
         {"tenancy_cluster_create",
          "SELECT isms.api_cluster_create($1, $2, $3, $4, $5, $6, $7, $8, $9)::text", 9},
@@ -80,6 +82,8 @@ const db_stmt_t tenancy_statements[] = {
                          3},
     [S_AUDIT_ORG] = {"tenancy_audit_org", "SELECT isms.api_audit_organisation($1, $2, $3)::text",
                      3},
+    [S_ADMIN_REQUEST] = {"tenancy_admin_request",
+                         "SELECT isms.api_organisation_admin_request($1, $2)::text", 2},
 };
 const size_t tenancy_statements_count = S_COUNT;
 
@@ -87,6 +91,7 @@ const size_t tenancy_statements_count = S_COUNT;
 
 static const char *const org_kinds[] = {"member", "coordinator", "consultancy", NULL};
 static const char *const staff_roles[] = {"coordinator", "coach", "trainer", NULL};
+static const char *const org_roles[] = {"admin", "staff", NULL};
 static const char *const enrolment_statuses[] = {"applied", "admitted", "withdrawn", "completed",
                                                  NULL};
 
@@ -110,10 +115,14 @@ static const api_field_t b_org_update[] = {{"name", API_STRING, 0, 1, 200, NULL}
                                            {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t b_user_invite[] = {{"email", API_EMAIL, 1, 0, 0, NULL},
                                             {"display_name", API_STRING, 1, 1, 200, NULL},
+                                            {"role", API_ENUM, 0, 0, 0, org_roles},
                                             {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t b_user_update[] = {{"display_name", API_STRING, 0, 1, 200, NULL},
                                             {"disabled", API_BOOL, 0, 0, 0, NULL},
+                                            {"role", API_ENUM, 0, 0, 0, org_roles},
                                             {NULL, 0, 0, 0, 0, NULL}};
+static const api_field_t b_admin_request[] = {{"message", API_TEXT, 0, 0, 2000, NULL},
+                                              {NULL, 0, 0, 0, 0, NULL}};
 
 #define CLUSTER_SETTINGS                                                                           \
     {"cycle_weeks_min", API_INT, 0, 1, 12, NULL}, {"cycle_weeks_max", API_INT, 0, 1, 12, NULL},    \
@@ -189,6 +198,7 @@ OP(op_coach_create, S_COACH_CREATE, p_id, NULL, b_coach_create, NULL, 201);
 OP(op_coach_delete, S_COACH_DELETE, p_id, NULL, NULL, NULL, 204);
 OP(op_audit_cluster, S_AUDIT_CLUSTER, p_id, q_page, NULL, NULL, 200);
 OP(op_audit_org, S_AUDIT_ORG, p_id, q_page, NULL, NULL, 200);
+OP(op_admin_request, S_ADMIN_REQUEST, p_id, NULL, b_admin_request, NULL, 201);
 
 /* ---- invitations: the server makes the token, the database keeps its hash ---------------------
  */
@@ -202,33 +212,69 @@ static int post_invitation(http_req_t *req) {
 #define BODY (ROUTE_AUTH | ROUTE_JSON_BODY)
 
 const route_t tenancy_routes[] = {
-    {"GET", "/v1/organisations", api_handle, AUTHED, &op_org_list},
-    {"POST", "/v1/organisations", api_handle, BODY, &op_org_create},
-    {"GET", "/v1/organisations/{id}", api_handle, AUTHED, &op_org_get},
-    {"PATCH", "/v1/organisations/{id}", api_handle, BODY, &op_org_update},
-    {"GET", "/v1/organisations/{id}/users", api_handle, AUTHED, &op_user_list},
-    {"POST", "/v1/organisations/{id}/users", post_invitation, BODY, &op_user_invite},
-    {"GET", "/v1/organisations/{id}/audit-events", api_handle, AUTHED, &op_audit_org},
-    {"GET", "/v1/users/{id}", api_handle, AUTHED, &op_user_get},
-    {"PATCH", "/v1/users/{id}", api_handle, BODY, &op_user_update},
-    {"POST", "/v1/users/{id}/invitations", post_invitation, AUTHED, &op_user_reinvite},
-    {"GET", "/v1/clusters", api_handle, AUTHED, &op_cluster_list},
-    {"POST", "/v1/clusters", api_handle, BODY, &op_cluster_create},
-    {"GET", "/v1/clusters/{id}", api_handle, AUTHED, &op_cluster_get},
-    {"PATCH", "/v1/clusters/{id}", api_handle, BODY, &op_cluster_update},
-    {"GET", "/v1/clusters/{id}/enrolments", api_handle, AUTHED, &op_enrol_list},
-    {"POST", "/v1/clusters/{id}/enrolments", api_handle, BODY, &op_enrol_create},
-    {"GET", "/v1/clusters/{id}/staff", api_handle, AUTHED, &op_staff_list},
-    {"POST", "/v1/clusters/{id}/staff", api_handle, BODY, &op_staff_add},
-    {"DELETE", "/v1/clusters/{id}/staff/{staff_id}", api_handle, AUTHED, &op_staff_remove},
-    {"GET", "/v1/clusters/{id}/coach-assignments", api_handle, AUTHED, &op_coach_list},
-    {"POST", "/v1/clusters/{id}/coach-assignments", api_handle, BODY, &op_coach_create},
-    {"GET", "/v1/clusters/{id}/audit-events", api_handle, AUTHED, &op_audit_cluster},
-    {"DELETE", "/v1/coach-assignments/{id}", api_handle, AUTHED, &op_coach_delete},
-    {"GET", "/v1/enrolments/{id}", api_handle, AUTHED, &op_enrol_get},
-    {"PATCH", "/v1/enrolments/{id}", api_handle, BODY, &op_enrol_update},
-    {"POST", "/v1/enrolments/{id}/admit", api_handle, AUTHED, &op_enrol_admit},
-    {"POST", "/v1/enrolments/{id}/withdraw", api_handle, AUTHED, &op_enrol_withdraw},
-    {"POST", "/v1/enrolments/{id}/complete", api_handle, AUTHED, &op_enrol_complete},
+    {"GET", "/v1/organisations", api_handle, AUTHED, &op_org_list, "user:none"},
+    {"POST", "/v1/organisations", api_handle, BODY, &op_org_create,
+     "cluster_creator:none | forbidden to user:none"},
+    {"GET", "/v1/organisations/{id}", api_handle, AUTHED, &op_org_get,
+     "org_member:organisation coordinator:organisation coach:organisation"},
+    {"PATCH", "/v1/organisations/{id}", api_handle, BODY, &op_org_update,
+     "org_admin:organisation coordinator:organisation cluster_creator:organisation | forbidden to "
+     "org_member:organisation coordinator:organisation coach:organisation"},
+    {"GET", "/v1/organisations/{id}/users", api_handle, AUTHED, &op_user_list,
+     "org_member:organisation coordinator:organisation coach:organisation"},
+    {"POST", "/v1/organisations/{id}/users", post_invitation, BODY, &op_user_invite,
+     "org_admin:organisation coordinator:organisation?no_active_admin "
+     "cluster_creator:organisation?no_active_admin | forbidden to org_member:organisation "
+     "coordinator:organisation coach:organisation"},
+    {"GET", "/v1/organisations/{id}/audit-events", api_handle, AUTHED, &op_audit_org,
+     "org_admin:organisation coordinator:organisation cluster_creator:organisation | forbidden to "
+     "org_member:organisation coordinator:organisation coach:organisation"},
+    {"POST", "/v1/organisations/{id}/administrator-requests", api_handle, BODY, &op_admin_request,
+     "coordinator:organisation cluster_creator:organisation | forbidden to org_member:organisation "
+     "coordinator:organisation coach:organisation"},
+    {"GET", "/v1/users/{id}", api_handle, AUTHED, &op_user_get,
+     "user:self org_member:organisation coordinator:organisation coach:organisation"},
+    {"PATCH", "/v1/users/{id}", api_handle, BODY, &op_user_update,
+     "user:self org_admin:organisation | forbidden to org_member:organisation "
+     "coordinator:organisation coach:organisation"},
+    {"POST", "/v1/users/{id}/invitations", post_invitation, AUTHED, &op_user_reinvite,
+     "org_admin:organisation coordinator:organisation?no_active_admin "
+     "cluster_creator:organisation?no_active_admin | forbidden to org_member:organisation "
+     "coordinator:organisation coach:organisation"},
+    {"GET", "/v1/clusters", api_handle, AUTHED, &op_cluster_list, "user:none"},
+    {"POST", "/v1/clusters", api_handle, BODY, &op_cluster_create,
+     "cluster_creator:none | forbidden to user:none"},
+    {"GET", "/v1/clusters/{id}", api_handle, AUTHED, &op_cluster_get,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster"},
+    {"PATCH", "/v1/clusters/{id}", api_handle, BODY, &op_cluster_update,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"GET", "/v1/clusters/{id}/enrolments", api_handle, AUTHED, &op_enrol_list,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster"},
+    {"POST", "/v1/clusters/{id}/enrolments", api_handle, BODY, &op_enrol_create,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"GET", "/v1/clusters/{id}/staff", api_handle, AUTHED, &op_staff_list,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster"},
+    {"POST", "/v1/clusters/{id}/staff", api_handle, BODY, &op_staff_add,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"DELETE", "/v1/clusters/{id}/staff/{staff_id}", api_handle, AUTHED, &op_staff_remove,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"GET", "/v1/clusters/{id}/coach-assignments", api_handle, AUTHED, &op_coach_list,
+     "coordinator:cluster coach:cluster trainer:cluster org_member:cluster"},
+    {"POST", "/v1/clusters/{id}/coach-assignments", api_handle, BODY, &op_coach_create,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"GET", "/v1/clusters/{id}/audit-events", api_handle, AUTHED, &op_audit_cluster,
+     "coordinator:cluster | forbidden to coach:cluster trainer:cluster org_member:cluster"},
+    {"DELETE", "/v1/coach-assignments/{id}", api_handle, AUTHED, &op_coach_delete,
+     "coordinator:enrolment | forbidden to coach:enrolment org_member:enrolment"},
+    {"GET", "/v1/enrolments/{id}", api_handle, AUTHED, &op_enrol_get,
+     "coordinator:enrolment coach:enrolment org_member:enrolment"},
+    {"PATCH", "/v1/enrolments/{id}", api_handle, BODY, &op_enrol_update,
+     "coordinator:enrolment | forbidden to coach:enrolment org_member:enrolment"},
+    {"POST", "/v1/enrolments/{id}/admit", api_handle, AUTHED, &op_enrol_admit,
+     "coordinator:enrolment | forbidden to coach:enrolment org_member:enrolment"},
+    {"POST", "/v1/enrolments/{id}/withdraw", api_handle, AUTHED, &op_enrol_withdraw,
+     "coordinator:enrolment | forbidden to coach:enrolment org_member:enrolment"},
+    {"POST", "/v1/enrolments/{id}/complete", api_handle, AUTHED, &op_enrol_complete,
+     "coordinator:enrolment | forbidden to coach:enrolment org_member:enrolment"},
 };
 const size_t tenancy_routes_count = sizeof(tenancy_routes) / sizeof(tenancy_routes[0]);

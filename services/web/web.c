@@ -122,7 +122,7 @@ static int get_asset(http_req_t *req) {
 }
 
 const route_t web_routes[] = {
-    {"GET", "/", get_index, ROUTE_PUBLIC, NULL},
-    {"GET", "/assets/{file}", get_asset, ROUTE_PUBLIC, NULL},
+    {"GET", "/", get_index, ROUTE_PUBLIC, NULL, "anyone:none"},
+    {"GET", "/assets/{file}", get_asset, ROUTE_PUBLIC, NULL, "anyone:none"},
 };
 const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);

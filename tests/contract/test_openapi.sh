@@ -5,7 +5,10 @@
 #
 #   1. lint: `redocly lint` (config: tests/contract/redocly.yaml) reports no error;
 #   2. routes: the METHOD PATH pairs in the spec are exactly those printed by
-#      `SERVER_BINARY routes` (one `METHOD /path/{param}` line per route).
+#      `SERVER_BINARY routes` (one `METHOD /path/{param}` line per route);
+#   3. permissions: every operation of the spec has an `x-permission` in the vocabulary of
+#      services/core/permission.h, and it declares what the server's route table declares
+#      (`SERVER_BINARY routes --permissions`).
 #
 # Needs `npm ci` in tests/contract first (for redocly) and python3 with PyYAML.
 # Ends with `N passed, M failed`; exits non-zero when a check failed.
@@ -71,6 +74,74 @@ else
         pass "routes: $(wc -l <"$tmp/spec.sorted") routes in the spec match the server"
     else
         fail "routes: the spec and the server disagree (- only in the spec, + only in the server)"
+    fi
+fi
+
+# --- 3. x-permission in the spec == the route table's declaration -------------
+if ! python3 - "$spec" >"$tmp/perm_spec.txt" 2>"$tmp/perm_spec.err" <<'EOF'
+import sys
+import yaml
+
+METHODS = ("get", "put", "post", "delete", "patch")
+ROLES = {"anyone", "user", "org_admin", "org_member", "coordinator", "coach", "trainer",
+         "cluster_creator"}
+SCOPES = {"none", "self", "organisation", "enrolment", "cluster", "session"}
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = yaml.safe_load(f)
+bad = 0
+
+
+def grants(items, where):
+    global bad
+    out = []
+    for g in items or []:
+        if not isinstance(g, dict) or g.get("role") not in ROLES or g.get("scope") not in SCOPES \
+                or set(g) - {"role", "scope", "when"}:
+            print(f"{where}: invalid grant {g!r}", file=sys.stderr)
+            bad += 1
+            continue
+        out.append(f"{g['role']}:{g['scope']}" + (f"?{g['when']}" if g.get("when") else ""))
+    return out
+
+
+for path, item in (doc.get("paths") or {}).items():
+    for key, op in (item or {}).items():
+        if key not in METHODS:
+            continue
+        where = f"{key.upper()} {path}"
+        perm = op.get("x-permission")
+        if not isinstance(perm, dict):
+            print(f"{where}: no x-permission", file=sys.stderr)
+            bad += 1
+            continue
+        g = grants(perm.get("grants"), where)
+        refusal = perm.get("refusal", "not_found")
+        readers = grants(perm.get("readers"), where)
+        if not g or refusal not in ("not_found", "forbidden") or bool(readers) != (refusal == "forbidden"):
+            print(f"{where}: x-permission needs grants, and readers exactly when refusal is forbidden",
+                  file=sys.stderr)
+            bad += 1
+            continue
+        text = " ".join(g) + (" | forbidden to " + " ".join(readers) if readers else "")
+        print(f"{where}\t{text}")
+sys.exit(1 if bad else 0)
+EOF
+then
+    cat "$tmp/perm_spec.err"
+    fail "permissions: an operation of proto/openapi.yaml has no valid x-permission"
+elif [ -z "$server" ] || [ ! -x "$server" ]; then
+    fail "permissions: no server binary to compare with"
+elif ! "$server" routes --permissions >"$tmp/perm_server.raw" 2>"$tmp/perm_server.err"; then
+    cat "$tmp/perm_server.err"
+    fail "permissions: '$server routes --permissions' failed (a route without a valid declaration?)"
+else
+    LC_ALL=C sort "$tmp/perm_spec.txt" >"$tmp/perm_spec.sorted"
+    sed -e 's/[[:space:]]*$//' -e '/^$/d' "$tmp/perm_server.raw" | LC_ALL=C sort >"$tmp/perm_server.sorted"
+    if diff -u --label "proto/openapi.yaml x-permission" --label "$server routes --permissions" \
+            "$tmp/perm_spec.sorted" "$tmp/perm_server.sorted"; then
+        pass "permissions: $(wc -l <"$tmp/perm_spec.sorted") operations declare the same x-permission in the spec and the server"
+    else
+        fail "permissions: the spec's x-permission and the route tables disagree"
     fi
 fi
 

@@ -325,23 +325,30 @@ Test(tenancy_api, disabling_a_user_ends_their_sessions) {
     world_t w;
     world_build(admin, &w);
     it_server_t *srv = it_server_start(NULL);
-    char path[128];
-    snprintf(path, sizeof(path), "/v1/users/%s", w.id[U_A2]);
-    it_response_free(expect(srv, &w, U_A2, "GET", "/v1/me", NULL, 200));
-    it_response_t *r = expect(srv, &w, U_A1, "PATCH", path, "{\"disabled\":true}", 404);
+    char path[128], own[128];
+    snprintf(path, sizeof(path), "/v1/users/%s", w.id[U_A1B]);
+    snprintf(own, sizeof(own), "/v1/users/%s", w.id[U_A1]);
+    it_response_free(expect(srv, &w, U_A1B, "GET", "/v1/me", NULL, 200));
+    /* Another tenant does not see the user; the coordinator and a colleague see but may not. */
+    it_response_free(expect(srv, &w, U_A2, "PATCH", path, "{\"disabled\":true}", 404));
+    it_response_t *r = expect(srv, &w, U_COORD_A, "PATCH", path, "{\"disabled\":true}", 403);
+    it_assert_error(r, 403, "forbidden");
     it_response_free(r);
-    r = expect(srv, &w, U_A2, "PATCH", path, "{\"disabled\":true}", 422);
+    it_response_free(expect(srv, &w, U_A1B, "PATCH", own, "{\"disabled\":true}", 403));
+    it_response_free(expect(srv, &w, U_A1B, "PATCH", path, "{\"role\":\"admin\"}", 403));
+    r = expect(srv, &w, U_A1, "PATCH", own, "{\"disabled\":true}", 422);
     it_assert_error(r, 422, "invalid_value");
     it_response_free(r);
-    r = expect(srv, &w, U_COORD_A, "PATCH", path, "{\"disabled\":true}", 200);
+    /* The organisation's administrator disables its user. */
+    r = expect(srv, &w, U_A1, "PATCH", path, "{\"disabled\":true}", 200);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->json, "disabled")), "%s", r->body);
     it_response_free(r);
-    r = world_call(srv, &w, U_A2, "GET", "/v1/me", NULL);
+    r = world_call(srv, &w, U_A1B, "GET", "/v1/me", NULL);
     it_assert_error(r, 401, "unauthenticated");
     it_response_free(r);
     /* Enabling the user again does not bring the revoked session back. */
-    it_response_free(expect(srv, &w, U_COORD_A, "PATCH", path, "{\"disabled\":false}", 200));
-    r = world_call(srv, &w, U_A2, "GET", "/v1/me", NULL);
+    it_response_free(expect(srv, &w, U_A1, "PATCH", path, "{\"disabled\":false}", 200));
+    r = world_call(srv, &w, U_A1B, "GET", "/v1/me", NULL);
     it_assert_error(r, 401, "unauthenticated");
     it_response_free(r);
     cr_assert_eq(it_server_stop(srv), 0);

@@ -93,13 +93,18 @@ static const char world_orgs_sql[] = WORLD_CASTS
     ") AS v(id, kind, emp, creator)";
 
 static const char world_users_sql[] = WORLD_CASTS
-    "INSERT INTO isms.users (id, organisation_id, email, display_name, password_changed_at) "
-    "SELECT id, org, 'it-' || id || '@tenancy.example', name, now() FROM p, LATERAL (VALUES "
-    "(u_coord_a, o_coord_a, 'Coordinator A'), (u_coord_b, o_coord_b, 'Coordinator B'), "
-    "(u_coach_a1, o_consult_a, 'Coach A1'), (u_coach_a2, o_consult_a, 'Coach A2'), "
-    "(u_coach_b1, o_consult_b, 'Coach B1'), (u_a1, o_a1, 'Member A1'), "
-    "(u_a1b, o_a1, 'Member A1 colleague'), (u_a2, o_a2, 'Member A2'), (u_b1, o_b1, 'Member B1')"
-    ") AS v(id, org, name)";
+    "INSERT INTO isms.users (id, organisation_id, email, display_name, password_changed_at, role, "
+    "may_create_clusters) "
+    "SELECT id, org, 'it-' || id || '@tenancy.example', name, now(), x.role, r = 'creator' "
+    "FROM p, LATERAL (VALUES "
+    "(u_coord_a, o_coord_a, 'Coordinator A', 'creator'), "
+    "(u_coord_b, o_coord_b, 'Coordinator B', 'creator'), "
+    "(u_coach_a1, o_consult_a, 'Coach A1', 'admin'), (u_coach_a2, o_consult_a, 'Coach A2', 'staff'), "
+    "(u_coach_b1, o_consult_b, 'Coach B1', 'admin'), (u_a1, o_a1, 'Member A1', 'admin'), "
+    "(u_a1b, o_a1, 'Member A1 colleague', 'staff'), (u_a2, o_a2, 'Member A2', 'admin'), "
+    "(u_b1, o_b1, 'Member B1', 'admin')"
+    ") AS v(id, org, name, r), LATERAL (SELECT CASE r WHEN 'creator' THEN 'admin' ELSE r END) "
+    "AS x(role)";
 
 /* The trigger that makes a cluster's creator its coordinator reads app.user_id. */
 static const char world_cluster_a_sql[] = WORLD_CASTS
