@@ -115,7 +115,8 @@ DROP POLICY app_select ON organisations;
 DROP POLICY app_insert ON organisations;
 DROP POLICY app_update ON organisations;
 CREATE POLICY app_select ON organisations FOR SELECT TO isms_app
-    USING (id = ctx_org() OR id = ANY ((SELECT ctx_visible_orgs())::uuid[]));
+    USING (id = ctx_org() OR id = ANY ((SELECT ctx_visible_orgs())::uuid[])
+           OR (created_by_organisation_id = ctx_org() AND (SELECT ctx_may_create_clusters())));
 CREATE POLICY app_insert ON organisations FOR INSERT TO isms_app
     WITH CHECK (created_by_organisation_id = ctx_org() AND (SELECT ctx_may_create_clusters()));
 CREATE POLICY app_update ON organisations FOR UPDATE TO isms_app

@@ -550,7 +550,7 @@ Test(auth, an_invitation_is_accepted_once) {
     r = accept_invitation(srv, second, "the invited one's passphrase");
     cr_assert_eq(r->status, 204, "%s", r->body);
     it_response_free(r);
-    login_token(srv, email, "the invited one's passphrase", 1);
+    const char *invited = login_token(srv, email, "the invited one's passphrase", 1);
     r = accept_invitation(srv, second, "a takeover passphrase");
     it_assert_error(r, 410, "invitation_invalid");
     it_response_free(r);
@@ -562,9 +562,14 @@ Test(auth, an_invitation_is_accepted_once) {
     it_assert_error(r, 400, "invalid_body");
     it_response_free(r);
 
-    /* Once the user is active, an invitation would reset their password: refused. */
-    r = with_token(srv, "POST", reinvite, ct, NULL);
+    /* Once the user is active, an invitation would reset their password: refused, even to the
+     * organisation's administrator (here the user itself). The coordinator, who invited the first
+     * administrator, no longer manages the organisation's users at all. */
+    r = with_token(srv, "POST", reinvite, invited, NULL);
     it_assert_error(r, 409, "already_active");
+    it_response_free(r);
+    r = with_token(srv, "POST", reinvite, ct, NULL);
+    it_assert_error(r, 409, "administrator_exists");
     it_response_free(r);
     login_token(srv, email, "the invited one's passphrase", 2);
     cr_assert_eq(it_server_stop(srv), 0);
