@@ -403,3 +403,40 @@ Test(planning, module_due_dates_follow_the_plan) {
                  1, "scope's deliverables are due at the next training");
     cr_assert_eq(it_server_stop(srv), 0);
 }
+
+/* A trainer named in a body is checked like a read: another tenant's user, a coach of the
+ * cluster and a random id get the same answer, and nothing is stored. */
+Test(planning, a_trainer_in_a_body_must_be_a_trainer_of_the_cluster) {
+    PGconn *admin = it_db_connect(NULL);
+    pworld_t w;
+    pw_build(admin, &w, "2029-01-08");
+    it_server_t *srv = it_server_start(NULL);
+    char version[40], ra[40], ra_day[11], body[200];
+    pw_plan_and_apply(srv, &w, version);
+    pw_session_of(admin, &w, "risk_assessment", ra, ra_day);
+    const char *probes[] = {w.id[U_COORD2], w.id[U_COACH], w.id[U_A],
+                            "7b1f0c4e-9d2a-4c55-8e0b-3f6a2d1c9e77"};
+    char first[300] = "";
+    for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+        snprintf(body, sizeof(body), "{\"trainer_user_id\":\"%s\"}", probes[i]);
+        it_response_t *r = pw_call(srv, &w, U_COORD, "PATCH", body, "/v1/training-sessions/%s", ra);
+        it_assert_error(r, 422, "invalid_reference");
+        char *error = cJSON_PrintUnformatted(item(item(r->json, "error"), "message"));
+        if (i == 0)
+            snprintf(first, sizeof(first), "%s", error);
+        cr_assert_str_eq(error, first, "probe %zu answers differently", i);
+        cJSON_free(error);
+        it_response_free(r);
+    }
+    const char *params[] = {ra, w.id[U_TRAINER]};
+    cr_assert_eq(it_db_long(admin,
+                            "SELECT count(*) FROM isms.training_sessions WHERE id = $1 "
+                            "AND trainer_user_id = $2",
+                            2, params),
+                 1, "the trainer was changed");
+    snprintf(body, sizeof(body), "{\"trainer_user_id\":\"%s\"}", w.id[U_TRAINER]);
+    it_response_t *r = pw_call(srv, &w, U_COORD, "PATCH", body, "/v1/training-sessions/%s", ra);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_response_free(r);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
