@@ -229,3 +229,37 @@ test('feedback stays hidden until enough organisations wrote, then arrives live;
   await laa.context.close();
   await coordinator.context.close();
 });
+
+test('the organisation administrator invites, disables and promotes its users', async () => {
+  const { page } = me;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Our users' }).waitFor();
+  await open(page, '#/users', 'Users of IfOnline');
+  const invite = page.getByRole('form', { name: 'Invite a user' });
+  const email = `e2e-colleague-${Date.now()}@ifonline.example`;
+  await invite.getByLabel('E-mail address').fill(email);
+  await invite.getByLabel('Name').fill('IfOnline colleague');
+  await invite.getByRole('button', { name: 'Invite' }).click();
+  await page.getByText(`${email} is invited.`).first().waitFor();
+  assert.equal((await page.getByLabel('Invitation token').inputValue()).length, 43);
+  const row = page.getByRole('row', { name: /IfOnline colleague/ });
+  assert.match(await row.innerText(), /Staff[\s\S]*invited/);
+  await checkA11y(page, 'organisation users');
+  await screenshot(page, 'member-users');
+  await row.getByRole('button', { name: 'Make administrator' }).click();
+  await page.getByText('The role is changed.').waitFor();
+  assert.match(await page.getByRole('row', { name: /IfOnline colleague/ }).innerText(), /Administrator/);
+  await page.getByRole('row', { name: /IfOnline colleague/ }).getByRole('button', { name: 'Disable' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+  await page.getByText('The user is disabled.').waitFor();
+  assert.match(await page.getByRole('row', { name: /IfOnline colleague/ }).innerText(), /disabled/);
+  me.assertClean();
+});
+
+test('the trainer and the coach manage no users', async () => {
+  for (const who of ['trainer', 'coach']) {
+    const p = await person(browser);
+    await login(p.page, who);
+    assert.equal(await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Our users' }).count(), 0, who);
+    await p.context.close();
+  }
+});

@@ -19,6 +19,7 @@ import { renderCalendar } from './view-calendar.js';
 import { renderAttendanceReport, renderSessions, renderPresence } from './view-attendance.js';
 import { renderDeliverables, renderEffort, renderClusterEffort } from './view-deliverables.js';
 import { renderCurriculum } from './view-curriculum.js';
+import { renderUsers } from './view-users.js';
 
 const state = { me: null, clusterId: sessionStorage.getItem('isms.cluster') };
 let cleanups = [];
@@ -47,6 +48,7 @@ const routes = {
   sessions: { render: renderSessions, title: 'nav.sessions' },
   presence: { render: renderPresence, title: 'nav.presence' },
   curriculum: { render: renderCurriculum, title: 'nav.curriculum' },
+  users: { render: renderUsers, title: 'nav.users' },
 };
 
 // ---- roles ----------------------------------------------------------------------------------------
@@ -57,6 +59,7 @@ function cluster() {
 }
 const isCoordinator = () => Boolean(cluster() && cluster().roles.includes('coordinator'));
 const isCoach = () => Boolean(state.me && state.me.clusters.some((c) => c.roles.includes('coach')));
+const managesUsers = () => Boolean(state.me && state.me.permissions && state.me.permissions.manage_users);
 const isTrainer = () => Boolean(cluster() && cluster().roles.includes('trainer'));
 const enrolment = () => {
   const c = cluster();
@@ -76,6 +79,7 @@ function navItems() {
       ['attendance', 'nav.attendance'], ['effort', 'nav.effort'], ['unavailability', 'nav.unavailability'], ['feedback', 'nav.feedback'], ['costs', 'nav.costs']);
   else if (isCoach() || isTrainer()) items.push(['unavailability', 'nav.unavailability'], ['feedback', 'nav.feedback']);
   items.push(['calendar', 'nav.calendar']);
+  if (managesUsers()) items.push(['users', 'nav.users']);
   const seen = new Set();
   return items.filter(([key]) => (seen.has(key) ? false : seen.add(key)));
 }
@@ -247,7 +251,7 @@ async function route() {
   document.title = `${t(r.title)} · ${t('app.name')}`;
   render(main, view);
   loading(view);
-  if (!cluster() && !['calendar', 'coach', 'enrolment', 'gap'].includes(name) && !params.id) {
+  if (!cluster() && !['calendar', 'coach', 'enrolment', 'gap', 'users'].includes(name) && !params.id) {
     render(view, h('h1', { text: t(r.title) }), h('p', { class: 'empty', text: t('app.no_cluster') }));
     return undefined;
   }
