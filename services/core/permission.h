@@ -1,7 +1,8 @@
 /* Who may call a route: every route declares it in route_t.permission with the vocabulary of the
  * `x-permission` extension of proto/openapi.yaml, and the server refuses to start on a route
  * without a valid declaration. The database functions enforce it; the contract test
- * (tests/contract/test_openapi.sh) checks that the spec and the route tables declare the same.
+ * (tests/contract/test_openapi.sh) checks that the spec and the route tables declare the same;
+ * proto/x-permission.md explains the roles, scopes and conditions.
  *
  * Text form:  GRANT [GRANT ...] [" | forbidden to " GRANT [GRANT ...]]
  *   GRANT     role ":" scope ["?" condition]
