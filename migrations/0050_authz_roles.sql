@@ -438,16 +438,16 @@ END $$;
 -- ---------------------------------------------------------------------------------------------
 CREATE FUNCTION me_permissions() RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
-        'organisation_role', ctx_org_role(),
-        'manage_users', ctx_is_org_admin(ctx_org()),
-        'change_organisation', ctx_is_org_admin(ctx_org()),
-        'read_organisation_audit', ctx_is_org_admin(ctx_org()),
-        'create_clusters', ctx_may_create_clusters(),
-        'create_organisations', ctx_may_create_clusters(),
+        'organisation_role', r.role,
+        'manage_users', r.is_admin, 'change_organisation', r.is_admin,
+        'read_organisation_audit', r.is_admin,
+        'create_clusters', r.creates, 'create_organisations', r.creates,
         'coordinated_clusters', to_json(ctx_coordinated_clusters()),
         'coached_enrolments', to_json(ctx_coached_enrolments()),
         'trained_clusters', to_json(ctx_trained_clusters()),
         'managed_organisations', to_json(ctx_managed_orgs()))
+      FROM (SELECT role, role IS NOT DISTINCT FROM 'admin' AS is_admin, creates
+              FROM (SELECT ctx_org_role() AS role, ctx_may_create_clusters() AS creates) x) r
 $$;
 
 CREATE OR REPLACE FUNCTION api_me() RETURNS json LANGUAGE sql STABLE AS $$
