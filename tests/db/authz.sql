@@ -4,7 +4,7 @@
 -- the superuser, which builds the fixture; every check runs as isms_app. Everything is rolled back.
 BEGIN;
 SET LOCAL search_path = isms, public;
-SELECT plan(44);
+SELECT plan(45);
 
 CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
                        org text, role text, creator boolean DEFAULT false);
@@ -43,6 +43,8 @@ INSERT INTO cluster_staff (cluster_id, user_id, role) VALUES (pg_temp.id('cl'), 
 INSERT INTO enrolments (cluster_id, organisation_id, status) VALUES (pg_temp.id('cl'), pg_temp.id('org_m1'), 'admitted');
 
 SELECT hasnt_function('isms', 'ctx_org_kind', 'nothing asks for the kind of the caller''s organisation');
+SELECT ok(NOT has_function_privilege('isms_app', 'isms.planning_first_conflict(uuid, uuid, uuid, date, text, integer, uuid[], uuid[])', 'EXECUTE'),
+          'the conflict helper stays the triggers'' own');
 SELECT ok(org_has_active_admin(pg_temp.id('org_m1')), 'M1 has an active administrator');
 SELECT ok(NOT org_has_active_admin(pg_temp.id('org_m2')), 'M2 has none');
 
