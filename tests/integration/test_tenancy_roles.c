@@ -149,7 +149,7 @@ Test(tenancy_roles, a_trainer_of_the_coordinating_organisation_is_no_coordinator
     cr_assert_str_eq(names, "O_COORD_A", "%s", r->body);
     it_response_free(r);
     r = as_trainer(srv, &t, "POST", "/v1/organisations",
-                                  "{\"name\":\"Trainer's own\",\"kind\":\"member\"}");
+                   "{\"name\":\"Trainer's own\",\"kind\":\"member\"}");
     it_assert_error(r, 403, "forbidden");
     it_response_free(r);
     r = as_trainer(srv, &t, "POST", "/v1/clusters",
