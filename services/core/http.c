@@ -236,6 +236,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
             return 0;
         }
         token_sha256_hex(token, strlen(token), req->token_hash);
+        token_pad_hex(token, req->token_pad);
     }
     if (req->match.route->handler(req) != 0 && !req->answered)
         http_send_error(req, 500, "internal", "the request could not be handled");
