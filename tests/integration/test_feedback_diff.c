@@ -7,9 +7,9 @@
  * follow), so every author, "me too" and change tag of A is B's and the other way round.
  * Everything else (ids, the random order of the batch, event ids, the audit trail) is the same by
  * construction, so nothing needs normalising. Then both databases get the same live steps through
- * their own servers, each by the post's author there, while event streams are open: an edit and a
- * "me too" taken back (two organisations: the changes wait, a tick shows only that they wait, and
- * neither adds a row to the audit trail), then a "me too" of a third organisation and a tick that
+ * their own servers, each by the post's author there, while event streams are open: an edit, a
+ * "me too" taken back and a waiting post deleted (two organisations changed released posts: the
+ * changes wait, a tick shows only that they wait, and nothing adds a row to the audit trail), then a "me too" of a third organisation and a tick that
  * publishes them. Ticks run with the same seed of the random source on both sides.
  *
  * Compared for a third organisation (C, D) and the coordinator: the board, the board list, the
@@ -206,6 +206,7 @@ static void live(side_t *s, const char *tick_at) {
         long before = audit_rows(&s[i]);
         act(s[i].srv, author, "PATCH", alpha, "", "{\"text\":\"alpha, edited\"}", 200);
         act(s[i].srv, &w.member[D], "DELETE", alpha, "/me-too", NULL, 200);
+        act(s[i].srv, &w.member[i == 0 ? B : A], "DELETE", waiting, "", NULL, 204);
         cr_assert_eq(audit_rows(&s[i]), before, "anonymous changes add no audit row");
         seeded_tick(&s[i], tick_at);
         waiting_view[i] = reader_view(&s[i]);
