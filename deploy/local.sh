@@ -182,6 +182,12 @@ cmd_serve() {
     say "loading demo data"
     "$BIN" demo
   fi
+  # The feedback key secret (README, "Who can learn authorship"): made once, kept beside the data.
+  local secret="$ISMS_LOCAL_DIR/feedback.secret"
+  if [[ -z "${ISMS_FEEDBACK_SECRET_FILE:-}${ISMS_FEEDBACK_SECRET:-}" ]]; then
+    [[ -s "$secret" ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret")
+    export ISMS_FEEDBACK_SECRET_FILE="$secret"
+  fi
   export ISMS_HTTP_HOST="${ISMS_HTTP_HOST:-127.0.0.1}" ISMS_HTTP_PORT="${ISMS_HTTP_PORT:-8080}"
   echo "isms-cluster: serving on http://$ISMS_HTTP_HOST:$ISMS_HTTP_PORT/"
   exec "$BIN" serve

@@ -201,6 +201,7 @@ static int cmd_help(FILE *out) {
             "  migrate    apply pending database migrations (ISMS_ADMIN_DATABASE_URL)\n"
             "  admin      operator tasks: admin create-coordinator --organisation NAME "
             "--email EMAIL\n"
+            "             admin rotate-feedback-secret --new-secret-file FILE\n"
             "  catalogue  requirement catalogue: catalogue list | check FILE | import FILE\n"
             "  demo       load the paper's demo cluster\n"
             "  routes     print every HTTP route as METHOD PATH (--permissions: and who may call "

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "auth/keys.h"
 
 static const char *arg_value(int argc, char **argv, const char *name) {
     for (int i = 0; i + 1 < argc; i++)
@@ -52,9 +53,12 @@ static const char create_sql[] =
     "SELECT (SELECT kind FROM org), (SELECT id FROM usr)";
 
 int auth_admin_command(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[2], "rotate-feedback-secret") == 0)
+        return keys_rotate_command(argc, argv);
     if (argc < 3 || strcmp(argv[2], "create-coordinator") != 0) {
         fprintf(stderr, "usage: isms-cluster admin create-coordinator --organisation NAME "
                         "--email EMAIL [--name DISPLAY_NAME]\n"
+                        "       isms-cluster admin rotate-feedback-secret --new-secret-file FILE\n"
                         "The password is read from standard input, or generated and printed "
                         "once when standard input is a terminal.\n");
         return 2;

@@ -13,8 +13,9 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/token.h"
+#include "auth/keys.h"
 
-const db_stmt_t auth_session_statement = {"auth_session", "SELECT isms.auth_session($1)", 1};
+const db_stmt_t auth_session_statement = {"auth_session", "SELECT isms.auth_session($1, $2)", 2};
 
 enum {
     S_LOOKUP,
@@ -25,20 +26,24 @@ enum {
     S_PASSWORD_FAILED,
     S_SET_OWN,
     S_ACCEPT,
-    S_ME
+    S_ME,
+    S_LOGIN_KEYS,
+    S_OWN_KEYS
 };
 
 const db_stmt_t auth_statements[] = {
     [S_LOOKUP] = {"auth_login_lookup", "SELECT isms.auth_login_lookup($1, $2, $3, $4)", 4},
     [S_FAILED] = {"auth_login_failed", "SELECT isms.auth_login_failed($1, $2)", 2},
-    [S_SUCCEEDED] = {"auth_login_succeeded", "SELECT isms.auth_login_succeeded($1, $2, $3, $4, $5)",
-                     5},
+    [S_SUCCEEDED] = {"auth_login_succeeded",
+                     "SELECT isms.auth_login_succeeded($1, $2, $3, $4, $5, $6::jsonb)", 6},
     [S_LOGOUT] = {"auth_logout", "SELECT isms.auth_logout()", 0},
     [S_PASSWORD_STATE] = {"auth_password_state", "SELECT isms.auth_password_state($1, $2, $3)", 3},
     [S_PASSWORD_FAILED] = {"auth_password_failed", "SELECT isms.auth_password_failed($1)", 1},
-    [S_SET_OWN] = {"auth_set_own_password", "SELECT isms.auth_set_own_password($1)", 1},
+    [S_SET_OWN] = {"auth_set_own_password", "SELECT isms.auth_set_own_password($1, $2, $3)", 3},
     [S_ACCEPT] = {"auth_accept_invitation", "SELECT isms.auth_accept_invitation($1, $2)", 2},
     [S_ME] = {"auth_me", "SELECT isms.api_me()::text", 0},
+    [S_LOGIN_KEYS] = {"auth_login_keys", "SELECT isms.auth_login_keys($1)::text", 1},
+    [S_OWN_KEYS] = {"auth_own_keys", "SELECT isms.auth_own_keys()::text", 0},
 };
 const size_t auth_statements_count = sizeof(auth_statements) / sizeof(auth_statements[0]);
 
@@ -54,9 +59,24 @@ int auth_password_hash(const char *password, char out[128]) {
 }
 
 int auth_init(const config_t *cfg) {
-    char random_password[33];
+    char random_password[33], err[256];
     unsigned char bytes[16];
+    int ephemeral;
     auth_cfg = cfg;
+    if (keys_init(cfg->feedback_secret_file, cfg->feedback_secret, &ephemeral, err, sizeof(err)) !=
+        0) {
+        log_line_t line;
+        log_begin(&line, LOG_ERROR, err);
+        log_emit(&line);
+        return -1;
+    }
+    if (ephemeral) {
+        log_line_t line;
+        log_begin(&line, LOG_WARN,
+                  "no ISMS_FEEDBACK_SECRET_FILE: feedback keys made now cannot be opened after "
+                  "a restart");
+        log_emit(&line);
+    }
     randombytes_buf(bytes, sizeof(bytes));
     sodium_bin2hex(random_password, sizeof(random_password), bytes, sizeof(bytes));
     return auth_password_hash(random_password, dummy_hash);
@@ -77,6 +97,8 @@ typedef struct auth_work {
     char addr[64];
     char token[TOKEN_LEN + 1];
     char token_hash[65];
+    char keys[KEYS_JSON_MAX];    /* stored key material in, then what to store out */
+    char kek_salt[33], box[225]; /* a re-wrapped secret key at a password change */
     int verified;
     int failed;
 } auth_work_t;
@@ -155,6 +177,20 @@ static void submit_one(http_req_t *req, int stmt, const char *const *params, htt
     http_db_submit(req, txn, cb);
 }
 
+/* Like submit_one, with a second statement whose result follows at req->result_index + 1. */
+static void submit_two(http_req_t *req, int stmt, const char *const *params, int stmt2,
+                       const char *const *params2, http_db_cb cb) {
+    db_txn_t *txn = http_txn_new(req);
+    int index = txn != NULL ? db_txn_add(txn, &auth_statements[stmt], params) : -1;
+    if (index < 0 || db_txn_add(txn, &auth_statements[stmt2], params2) < 0) {
+        db_txn_free(txn);
+        http_send_error(req, 500, "internal", "out of memory");
+        return;
+    }
+    req->result_index = index;
+    http_db_submit(req, txn, cb);
+}
+
 /* Answers 429 with Retry-After when a lookup ({"retry_after": seconds, ...}) says the account or
  * the client address is throttled; returns non-zero when it answered. */
 static int answer_if_throttled(http_req_t *req, const cJSON *lookup) {
@@ -197,6 +233,12 @@ static void login_verify(void *p) {
     const char *hash = w->stored_hash[0] != '\0' ? w->stored_hash : dummy_hash;
     int ok = crypto_pwhash_str_verify(hash, w->password, strlen(w->password)) == 0;
     w->verified = ok && w->stored_hash[0] != '\0' && w->user_id[0] != '\0';
+    if (w->verified) {
+        char stored[KEYS_JSON_MAX];
+        token_new(w->token, w->token_hash);
+        memcpy(stored, w->keys, sizeof(stored));
+        keys_login(stored, w->password, w->token, w->keys, sizeof(w->keys));
+    }
 }
 
 static void login_verified(http_req_t *req, void *p) {
@@ -206,8 +248,9 @@ static void login_verified(http_req_t *req, void *p) {
         char ttl[16], idle[16];
         snprintf(ttl, sizeof(ttl), "%d", auth_cfg->token_ttl_s);
         snprintf(idle, sizeof(idle), "%d", auth_cfg->token_idle_s);
-        token_new(keep->token, keep->token_hash);
-        const char *params[] = {keep->user_id, keep->token_hash, keep->addr, ttl, idle};
+        const char *params[] = {keep->user_id, keep->token_hash,
+                                keep->addr,    ttl,
+                                idle,          keep->keys[0] != '\0' ? keep->keys : NULL};
         submit_one(req, S_SUCCEEDED, params, login_recorded);
     } else {
         keep->failed = 1;
@@ -234,6 +277,8 @@ static void login_looked_up(http_req_t *req, db_txn_t *txn) {
     if (cJSON_IsString(user))
         snprintf(w->user_id, sizeof(w->user_id), "%s", user->valuestring);
     cJSON_Delete(found);
+    const char *keys = db_txn_value(txn, req->result_index + 1);
+    snprintf(w->keys, sizeof(w->keys), "%s", keys != NULL ? keys : "");
     queue_work(req, login_verify, login_verified);
 }
 
@@ -249,7 +294,7 @@ static int post_login(http_req_t *req) {
     snprintf(max, sizeof(max), "%d", auth_cfg->login_throttle_max);
     snprintf(window, sizeof(window), "%d", auth_cfg->login_throttle_window_s);
     const char *params[] = {w->email, w->addr, max, window};
-    submit_one(req, S_LOOKUP, params, login_looked_up);
+    submit_two(req, S_LOOKUP, params, S_LOGIN_KEYS, params, login_looked_up);
     return 0;
 }
 
@@ -281,6 +326,8 @@ static void password_rehash(void *p) {
                   crypto_pwhash_str_verify(w->stored_hash, w->password, strlen(w->password)) == 0;
     if (w->verified && auth_password_hash(w->new_password, w->new_hash) != 0)
         w->new_hash[0] = '\0';
+    if (w->verified)
+        keys_rewrap(w->keys, w->password, w->new_password, w->kek_salt, w->box);
 }
 
 static void password_refused(http_req_t *req, db_txn_t *txn) {
@@ -303,7 +350,8 @@ static void password_hashed(http_req_t *req, void *p) {
         http_send_error(req, 500, "internal", "the password could not be hashed");
         return;
     }
-    const char *params[] = {w->new_hash};
+    const char *params[] = {w->new_hash, w->kek_salt[0] ? w->kek_salt : NULL,
+                            w->box[0] ? w->box : NULL};
     submit_one(req, S_SET_OWN, params, answer_no_content);
 }
 
@@ -322,6 +370,8 @@ static void password_current_loaded(http_req_t *req, db_txn_t *txn) {
     snprintf(w->stored_hash, sizeof(w->stored_hash), "%s",
              cJSON_IsString(hash) ? hash->valuestring : "");
     cJSON_Delete(state);
+    const char *keys = db_txn_value(txn, req->result_index + 1);
+    snprintf(w->keys, sizeof(w->keys), "%s", keys != NULL ? keys : "");
     queue_work(req, password_rehash, password_hashed);
 }
 
@@ -339,7 +389,7 @@ static int post_password(http_req_t *req) {
     snprintf(max, sizeof(max), "%d", auth_cfg->login_throttle_max);
     snprintf(window, sizeof(window), "%d", auth_cfg->login_throttle_window_s);
     const char *params[] = {w->addr, max, window};
-    submit_one(req, S_PASSWORD_STATE, params, password_current_loaded);
+    submit_two(req, S_PASSWORD_STATE, params, S_OWN_KEYS, NULL, password_current_loaded);
     return 0;
 }
 

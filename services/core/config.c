@@ -24,6 +24,9 @@ const config_var_t config_vars[] = {
     {"ISMS_LOGIN_MAX_FAILURES", "5",
      "failed logins per account per window (per address: 4x), 1-1000"},
     {"ISMS_LOGIN_WINDOW", "900", "window for counting failed logins, seconds, 1-86400"},
+    {"ISMS_FEEDBACK_SECRET_FILE", "",
+     "file holding the feedback key secret, 64 hex digits (empty: a secret for this process only)"},
+    {"ISMS_FEEDBACK_SECRET", "", "the feedback key secret itself, when no file is given"},
     {NULL, NULL, NULL},
 };
 
@@ -57,6 +60,8 @@ int config_load(config_t *cfg, const char *(*lookup)(const char *name), char *er
     memset(cfg, 0, sizeof(*cfg));
     cfg->database_url = value_of(lookup, "ISMS_DATABASE_URL");
     cfg->http_host = value_of(lookup, "ISMS_HTTP_HOST");
+    cfg->feedback_secret_file = value_of(lookup, "ISMS_FEEDBACK_SECRET_FILE");
+    cfg->feedback_secret = value_of(lookup, "ISMS_FEEDBACK_SECRET");
     if (parse_range(lookup, "ISMS_HTTP_PORT", 0, 65535, &port, err, errlen) ||
         parse_range(lookup, "ISMS_DB_POOL_SIZE", 1, 256, &pool, err, errlen) ||
         parse_range(lookup, "ISMS_DB_QUEUE_LIMIT", 0, 100000, &queue, err, errlen) ||

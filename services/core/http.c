@@ -67,17 +67,26 @@ static void assign_request_id(h2o_req_t *h, char *out, size_t cap) {
 
 static void drain_check(http_server_t *server);
 
+/* A write on a ROUTE_ANONYMOUS route (an anonymous post, edit, deletion or "me too") leaves no
+ * access line, since its time would sit next to the writer's attributed requests; a server error
+ * there is logged with the route's pattern instead of the path. */
+static int anonymous_write(const http_req_t *req) {
+    const route_t *route = req->match.route;
+    return route != NULL && (route->flags & ROUTE_ANONYMOUS) && strcmp(route->method, "GET") != 0;
+}
+
 static void log_access(req_slot_t *slot, uint64_t end_ns) {
     http_req_t *req = &slot->req;
     int status = slot->log.status != 0 ? slot->log.status : 499;
     log_level_t level = status >= 500 ? LOG_ERROR : LOG_INFO;
-    if (!log_enabled(level))
+    int anonymous = anonymous_write(req);
+    if (!log_enabled(level) || (anonymous && status < 500))
         return;
     log_line_t line;
     log_begin(&line, level, "request");
     log_str(&line, "request_id", req->request_id);
     log_str(&line, "method", slot->log.method);
-    log_str(&line, "path", slot->log.path);
+    log_str(&line, "path", anonymous ? req->match.route->pattern : slot->log.path);
     log_int(&line, "status", status);
     log_double(&line, "duration_ms", (double)(end_ns - req->start_ns) / 1e6);
     if (req->error_code[0] != '\0')
@@ -236,6 +245,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h) {
             return 0;
         }
         token_sha256_hex(token, strlen(token), req->token_hash);
+        token_pad_hex(token, req->token_pad);
     }
     if (req->match.route->handler(req) != 0 && !req->answered)
         http_send_error(req, 500, "internal", "the request could not be handled");

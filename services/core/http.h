@@ -22,6 +22,7 @@ typedef struct http_req {
     cJSON *body; /* parsed body (ROUTE_JSON_BODY), freed with the request */
     char request_id[130];
     char token_hash[65]; /* SHA-256 (hex) of the bearer token, for ROUTE_AUTH routes */
+    char token_pad[65];  /* the token's feedback-key pad (core/token.h), for ROUTE_AUTH routes */
     int result_index;    /* statement whose result answers the request (handler's choice) */
     void *handler_data;  /* handler state between steps; from the request pool */
     char error_code[65]; /* code of the error answer sent, for the access log */

@@ -88,7 +88,7 @@ db_txn_t *http_txn_new(http_req_t *req) {
     if (db_txn_setting(txn, "app.request_id", req->request_id) != 0)
         goto fail;
     if (req->match.route != NULL && (req->match.route->flags & ROUTE_AUTH)) {
-        const char *params[] = {req->token_hash};
+        const char *params[] = {req->token_hash, req->token_pad};
         if (db_txn_add(txn, req->server->auth_stmt, params) < 0)
             goto fail;
     }

@@ -18,3 +18,14 @@ void token_new(char token[TOKEN_LEN + 1], char hash_hex[TOKEN_HASH_LEN + 1]) {
     sodium_memzero(bytes, sizeof(bytes));
     token_sha256_hex(token, strlen(token), hash_hex);
 }
+
+void token_pad_hex(const char *token, char pad_hex[TOKEN_HASH_LEN + 1]) {
+    static const char label[] = "isms-feedback-session";
+    unsigned char pad[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)token, strlen(token));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)label, sizeof(label) - 1);
+    crypto_auth_hmacsha256_final(&st, pad);
+    sodium_bin2hex(pad_hex, TOKEN_HASH_LEN + 1, pad, sizeof(pad));
+    sodium_memzero(pad, sizeof(pad));
+}

@@ -56,12 +56,12 @@ static const api_field_t b_board_create[] = {
     {"title", API_STRING, 1, 1, 200, NULL},
     {"prompt", API_TEXT, 0, 1, 2000, NULL},
     {"training_session_id", API_UUID, 0, 0, 0, NULL},
-    {"release_interval_minutes", API_INT, 0, 1, 1440, NULL},
+    {"release_interval_minutes", API_INT, 0, 240, 1440, NULL},
     {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t b_board_update[] = {
     {"title", API_STRING, 0, 1, 200, NULL},
     {"prompt", API_TEXT, 0, 1, 2000, NULL},
-    {"release_interval_minutes", API_INT, 0, 1, 1440, NULL},
+    {"release_interval_minutes", API_INT, 0, 240, 1440, NULL},
     {NULL, 0, 0, 0, 0, NULL}};
 static const api_field_t b_post[] = {{"text", API_TEXT, 1, 1, 4000, NULL},
                                      {NULL, 0, 0, 0, 0, NULL}};

@@ -1,7 +1,7 @@
 -- Feedback boards under the app role: what the role can and cannot read, the release threshold,
 -- ticks, author-only changes, moderation, anonymous audit and the event log.
 BEGIN;
-SELECT plan(58);
+SELECT plan(77);
 SET LOCAL search_path = isms, public;
 
 -- ---- fixtures (as the superuser) -------------------------------------------------------------
@@ -32,12 +32,26 @@ VALUES (pg_temp.fx('cluster'), 'Feedback test cluster', pg_temp.fx('org_k'), 'LU
 INSERT INTO enrolments (cluster_id, organisation_id, status)
 SELECT pg_temp.fx('cluster'), pg_temp.fx('org_' || s), 'admitted' FROM unnest(ARRAY['a', 'b', 'c', 'd']) s;
 
--- Acting as someone: the identity auth_session() would set, under the app role.
+-- Each organisation's feedback key (made at a login in production, 0060); only its verifier is stored.
+CREATE FUNCTION pg_temp.key(p_who text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT sha256(convert_to('pgtap feedback key ' || p_who, 'UTF8'))
+$$;
+INSERT INTO organisation_feedback_keys (organisation_id, verifier)
+SELECT pg_temp.fx('org_' || s), feedback_verifier_of(pg_temp.key(s)) FROM unnest(ARRAY['a', 'b', 'c', 'd', 'k']) s;
+
+-- Acting as someone: the identity and the key auth_session() would set, under the app role.
 CREATE FUNCTION pg_temp.act(p_who text) RETURNS void LANGUAGE sql AS $$
     SELECT set_config('app.user_id', pg_temp.fx('user_' || p_who)::text, true),
-           set_config('app.organisation_id', pg_temp.fx('org_' || p_who)::text, true);
+           set_config('app.organisation_id', pg_temp.fx('org_' || p_who)::text, true),
+           set_config('app.feedback_key', encode(pg_temp.key(p_who), 'hex'), true);
 $$;
-GRANT EXECUTE ON FUNCTION pg_temp.act(text), pg_temp.fx(text) TO isms_app;
+-- The identity alone, with any key but the organisation's: what forged settings can do.
+CREATE FUNCTION pg_temp.forge(p_who text, p_key text) RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('app.user_id', pg_temp.fx('user_' || p_who)::text, true),
+           set_config('app.organisation_id', pg_temp.fx('org_' || p_who)::text, true),
+           set_config('app.feedback_key', p_key, true);
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.act(text), pg_temp.fx(text), pg_temp.key(text), pg_temp.forge(text, text) TO isms_app;
 CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid);
 GRANT SELECT, INSERT ON ids TO isms_app;
 -- Makes the board's next tick due and runs the ticks as the server's timer would (no identity).
@@ -61,7 +75,7 @@ SELECT is(encode(feedback_hmac_sha256(decode(repeat('aa', 131), 'hex'),
 SET LOCAL ROLE isms_app;
 SELECT pg_temp.act('k');
 INSERT INTO ids SELECT 'board', (api_feedback_board_create(pg_temp.fx('cluster'), 'Risk assessment',
-                                 'What went wrong?', NULL, 15) ->> 'id')::uuid;
+                                 'What went wrong?', NULL, NULL) ->> 'id')::uuid;
 SELECT is((api_feedback_board_get((SELECT id FROM ids WHERE name = 'board')) ->> 'state'), 'open',
           'the coordinator opens a board');
 SELECT pg_temp.act('a');
@@ -76,7 +90,10 @@ SELECT throws_ok('SELECT author_tag FROM feedback_posts', '42501', NULL, 'author
 SELECT throws_ok('SELECT p FROM feedback_posts p', '42501', NULL, 'whole post rows are not readable');
 SELECT throws_ok('SELECT ctid FROM feedback_posts', '42501', NULL, 'the physical order is not readable');
 SELECT throws_ok('SELECT xmin FROM feedback_posts', '42501', NULL, 'writing transactions are not readable');
-SELECT throws_ok('SELECT 1 FROM feedback_board_keys', '42501', NULL, 'board keys are not readable');
+SELECT throws_ok('SELECT 1 FROM organisation_feedback_keys', '42501', NULL, 'key verifiers are not readable');
+SELECT throws_ok('SELECT 1 FROM user_feedback_keys', '42501', NULL, 'wrapped user keys are not readable');
+SELECT throws_ok('SELECT 1 FROM feedback_change_actors', '42501', NULL, 'who changed something is not readable');
+SELECT throws_ok('SELECT 1 FROM sessions', '42501', NULL, 'session boxes are not readable');
 SELECT throws_ok('SELECT 1 FROM feedback_reactions', '42501', NULL, 'reactions are not readable');
 SELECT throws_ok('SELECT count(*) FROM feedback_posts WHERE author_tag IS NOT NULL', '42501', NULL,
                  'author tags cannot be filtered on either');
@@ -91,6 +108,14 @@ SELECT ok(NOT EXISTS (
      WHERE table_schema = 'isms' AND table_name LIKE 'feedback%'
        AND (column_name LIKE '%user%' OR column_name LIKE '%organisation%' OR column_name LIKE '%author_id%')),
     'no feedback table has a user or organisation column');
+
+-- ---- the organisation setting without the key is nobody -----------------------------------------
+SELECT pg_temp.forge('a', '');
+SELECT is(feedback_my_post_ids(), '{}'::uuid[], 'A''s identity without a key has no posts');
+SELECT pg_temp.forge('a', encode(pg_temp.key('b'), 'hex'));
+SELECT is(feedback_my_post_ids(), '{}'::uuid[], 'nor with another organisation''s key');
+SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''forged'')', (SELECT id FROM ids WHERE name = 'board')),
+                 'IC409', 'feedback_key_pending', 'and cannot post (no fictitious organisation towards k)');
 
 -- ---- waiting posts are the author's alone ----------------------------------------------------
 SELECT pg_temp.act('a');
@@ -159,11 +184,12 @@ SELECT is((SELECT count(*)::integer FROM json_array_elements(
 
 -- ---- audit: anonymous writes carry nobody ---------------------------------------------------
 RESET ROLE;
-SELECT is((SELECT count(*)::integer FROM audit_events
-            WHERE action = 'feedback_post_create' AND user_id IS NULL AND organisation_id IS NULL
-              AND request_id IS NULL AND cluster_id IS NULL AND at = date_trunc('day', at)
-              AND entity_id IN (SELECT id FROM ids WHERE name LIKE 'post_%')), 3,
-          'post audit events have no user, organisation, request or cluster, and only a day');
+SELECT is((SELECT count(*)::integer FROM audit_events WHERE action LIKE 'feedback_post%'
+              AND entity_id IN (SELECT id FROM ids WHERE name LIKE 'post_%')), 0,
+          'anonymous writes leave no audit row at all (not even one without a name)');
+SELECT is((SELECT (detail ->> 'posts')::integer FROM audit_events WHERE action = 'feedback_release'
+              AND entity_id = (SELECT id FROM ids WHERE name = 'board')), 3,
+          'the release is audited with its count');
 SELECT is((SELECT count(*)::integer FROM audit_events
             WHERE action LIKE 'feedback_post%' AND (user_id IS NOT NULL OR organisation_id IS NOT NULL)
               AND entity_id IN (SELECT id FROM ids WHERE name LIKE 'post_%')), 0,
@@ -182,6 +208,14 @@ SELECT throws_ok(format('SELECT api_feedback_me_too(%L, true)', (SELECT id FROM 
                  'IC409', 'own_post', 'not to its own post');
 SELECT is(api_feedback_post_update((SELECT id FROM ids WHERE name = 'post_a'), 'Scope: two meetings') ->> 'edit_pending',
           'true', 'the author edits its released post');
+RESET ROLE;
+SELECT is(pg_temp.tick(), 1, 'a tick after two organisations changed something');
+SET LOCAL ROLE isms_app;
+SELECT pg_temp.act('c');
+SELECT is(api_feedback_board_get((SELECT id FROM ids WHERE name = 'board'))::jsonb ->> 'changes_waiting', 'true',
+          'readers see that changes are waiting');
+SELECT is(api_feedback_post_get((SELECT id FROM ids WHERE name = 'post_a'))::jsonb ->> 'text',
+          'The scope took us three meetings', 'two organisations of three: the edit waits');
 SELECT pg_temp.act('b');
 SELECT is(api_feedback_post_delete((SELECT id FROM ids WHERE name = 'post_b'))::text, '', 'the author deletes one');
 SELECT pg_temp.act('c');
@@ -234,7 +268,7 @@ SELECT pg_temp.act('k');
 SELECT is(api_feedback_board_close((SELECT id FROM ids WHERE name = 'board'))::jsonb
               - 'id' - 'cluster_id' - 'created_at' - 'closed_at' - 'anonymity' - 'last_event_id'
               - 'next_release_at' - 'title' - 'prompt' - 'training_session_id' - 'can_moderate'
-              - 'can_post' - 'release_interval_minutes',
+              - 'can_post' - 'release_interval_minutes' - 'changes_waiting',
           '{"state": "closed", "batches": 1, "waiting_posts": 1,
             "statistics": {"suppressed": false, "released_posts": 1, "me_too_total": 1}}'::jsonb,
           'closing does not release one organisation''s post on its own');
@@ -244,7 +278,7 @@ SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''late'')', (SELECT
 
 -- ---- a cap on what one organisation keeps waiting ------------------------------------------
 SELECT pg_temp.act('k');
-INSERT INTO ids SELECT 'board2', (api_feedback_board_create(pg_temp.fx('cluster'), 'Second', NULL, NULL, 15) ->> 'id')::uuid;
+INSERT INTO ids SELECT 'board2', (api_feedback_board_create(pg_temp.fx('cluster'), 'Second', NULL, NULL, NULL) ->> 'id')::uuid;
 SELECT pg_temp.act('d');
 SELECT lives_ok(format('SELECT api_feedback_post_create(%L, ''post '' || g) FROM generate_series(1, 50) g',
                        (SELECT id FROM ids WHERE name = 'board2')), 'fifty posts may wait');
@@ -252,6 +286,42 @@ SELECT throws_ok(format('SELECT api_feedback_post_create(%L, ''one too many'')',
                  'IC409', 'too_many_waiting', 'the fifty-first waits for a release');
 SELECT throws_ok(format('SELECT feedback_publish_changes(%L)', (SELECT id FROM ids WHERE name = 'board2')),
                  '42501', NULL, 'the tick''s steps are not the app role''s to call');
+
+-- ---- the release interval has a floor; release times are drawn in a window ---------------------
+SELECT pg_temp.act('k');
+SELECT throws_ok(format('SELECT api_feedback_board_update(%L, NULL, NULL, 60)', (SELECT id FROM ids WHERE name = 'board2')),
+                 'IC400', 'invalid_body', 'a coordinator cannot set an interval under four hours');
+SELECT throws_ok(format('UPDATE feedback_boards SET release_interval_minutes = 239 WHERE id = %L',
+                        (SELECT id FROM ids WHERE name = 'board2')),
+                 '23514', NULL, 'not even with direct SQL');
+RESET ROLE;
+SELECT ok((SELECT bool_and(t >= now() + interval '240 minutes' AND t < now() + interval '360 minutes')
+             FROM (SELECT feedback_next_release(now(), 240) AS t FROM generate_series(1, 200)) x),
+          'release times fall in [interval, 1.5 x interval)');
+SELECT ok((SELECT count(DISTINCT feedback_next_release(now(), 240)) FROM generate_series(1, 200)) > 150,
+          'and are drawn at random');
+SELECT setseed(0.5);
+CREATE TEMP TABLE draws AS SELECT feedback_next_release(now(), 240) AS t FROM generate_series(1, 5);
+SELECT setseed(0.5);
+SELECT set_eq('SELECT feedback_next_release(now(), 240) FROM generate_series(1, 5)', 'SELECT t FROM draws',
+              'the random source is the session''s, so a seed reproduces it');
+-- A due tick moves the next release into the window after the scheduled one.
+UPDATE feedback_boards SET next_release_at = now() - interval '1 minute' WHERE id = (SELECT id FROM ids WHERE name = 'board2');
+SELECT lives_ok(format('SELECT feedback_board_tick(%L, false)', (SELECT id FROM ids WHERE name = 'board2')), 'a due tick');
+SELECT ok((SELECT next_release_at >= now() - interval '1 minute' + interval '240 minutes'
+                  AND next_release_at < now() - interval '1 minute' + interval '360 minutes'
+             FROM feedback_boards WHERE id = (SELECT id FROM ids WHERE name = 'board2')),
+          'the next release is drawn in the window after the scheduled one');
+
+-- ---- auth_session writes nothing in a read-only transaction ---------------------------------------
+INSERT INTO sessions (user_id, organisation_id, token_hash, expires_at, idle_seconds, last_used_at)
+VALUES (pg_temp.fx('user_a'), pg_temp.fx('org_a'), 'pgtap-read-only-session', now() + interval '1 day',
+        86400, now() - interval '10 minutes');
+SET LOCAL transaction_read_only = on;
+SET LOCAL ROLE isms_app;
+SELECT is(auth_session('pgtap-read-only-session'), pg_temp.fx('user_a'),
+          'a session is validated in a read-only transaction (last use not touched)');
+SELECT is(current_setting('app.feedback_key'), '', 'a session without a box gives no key');
 
 SELECT * FROM finish();
 ROLLBACK;

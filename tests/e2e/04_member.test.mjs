@@ -151,7 +151,7 @@ test('feedback stays hidden until enough organisations wrote, then arrives live;
   const create = cp.getByRole('form', { name: 'Open a board' });
   await create.getByLabel('Title').fill('After the risk assessment training');
   await create.getByLabel('Question to the members').fill('What helped you most, and what was missing?');
-  await create.getByLabel('Release every (minutes)').fill('60');
+  await create.getByLabel('Release every (minutes)').fill('240');
   await create.getByRole('button', { name: 'Open the board' }).click();
   await cp.getByRole('heading', { level: 1, name: 'After the risk assessment training' }).waitFor();
   const boardUrl = cp.url();

@@ -360,6 +360,16 @@ Test(feedback, a_two_organisation_cluster_says_what_each_member_can_infer) {
     cr_assert_eq(fb_num(an, "release_threshold"), 2);
     cr_assert_not_null(strstr(cJSON_GetObjectItemCaseSensitive(an, "statement")->valuestring,
                               "written by the other organisation"));
+    /* Every inference, in words: no field names, the organisations with real people (these
+     * fixture users never set a password), what the coordinator could do, and the changes rule. */
+    const char *said = cJSON_GetObjectItemCaseSensitive(an, "statement")->valuestring;
+    cr_assert_null(strstr(said, "is_mine"), "%s", said);
+    cr_assert_eq(fb_num(an, "organisations_with_people"), 0);
+    cr_assert_not_null(strstr(said, "0 of the 2 member organisations have at least one person"),
+                       "%s", said);
+    cr_assert_not_null(strstr(said, "account the coordinator controls"), "%s", said);
+    cr_assert_not_null(strstr(said, "Edits, deletions and \"me too\" are published together"), "%s",
+                       said);
     it_response_free(r);
     r = get_board(board, &w.coordinator);
     an = cJSON_GetObjectItemCaseSensitive(r->json, "anonymity");

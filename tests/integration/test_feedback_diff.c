@@ -3,11 +3,14 @@
  *
  * One database is built through the API (posts by A, B and C, "me too" from A, C and D, a
  * release, a moderation), then copied (CREATE DATABASE ... TEMPLATE), and in the copy A's and B's
- * authorship is exchanged: every author and "me too" tag of A becomes B's and the other way round,
- * computed with the copy's own board keys. Everything else (ids, the random order of the batch,
- * event ids, the audit trail) is the same by construction, so nothing needs normalising. Then
- * both databases get the same live steps through their own servers, each by the post's author
- * there (an edit, a "me too" taken back, a tick), while event streams are open.
+ * authorship is exchanged: A's sessions get B's feedback key and B's get A's (and the verifiers
+ * follow), so every author, "me too" and change tag of A is B's and the other way round.
+ * Everything else (ids, the random order of the batch, event ids, the audit trail) is the same by
+ * construction, so nothing needs normalising. Then both databases get the same live steps through
+ * their own servers, each by the post's author there, while event streams are open: an edit, a
+ * "me too" taken back and a waiting post deleted (two organisations changed released posts: the
+ * changes wait, a tick shows only that they wait, and nothing adds a row to the audit trail), then a "me too" of a third organisation and a tick that
+ * publishes them. Ticks run with the same seed of the random source on both sides.
  *
  * Compared for a third organisation (C, D) and the coordinator: the board, the board list, the
  * post list and every page of it, every post, the CSV export, the event stream replayed from 0,
@@ -129,7 +132,7 @@ static void build(side_t *s, it_pg_t *pg) {
     cr_assert_eq(it_server_stop(s->srv), 0);
 }
 
-/* The copy, with A's and B's tags exchanged under each board's own key. */
+/* The copy, with A's and B's keys exchanged. */
 static void copy_and_exchange(side_t *s, it_pg_t *pg) {
     char url[600];
     snprintf(url, sizeof(url), "host=%s port=%d dbname=postgres user=postgres", pg->socket_dir,
@@ -142,39 +145,84 @@ static void copy_and_exchange(side_t *s, it_pg_t *pg) {
     snprintf(s[1].app_url, sizeof(s[1].app_url),
              "host=%s port=%d dbname=isms_exchanged user=isms_app", pg->socket_dir, pg->port);
     s[1].admin = it_db_connect(s[1].admin_url);
-    const char *orgs[] = {w.member[A].org, w.member[B].org};
-    static const char *const tables[][3] = {{"feedback_posts", "author_tag", "author"},
-                                            {"feedback_reactions", "reactor_tag", "me_too"}};
-    for (int t = 0; t < 2; t++) {
-        char sql[1024];
-        snprintf(sql, sizeof(sql),
-                 "UPDATE isms.%s x SET %s = CASE "
-                 "WHEN x.%s = isms.feedback_tag(k.inner_pad, k.outer_pad, '%s', $1) "
-                 "THEN isms.feedback_tag(k.inner_pad, k.outer_pad, '%s', $2) "
-                 "ELSE isms.feedback_tag(k.inner_pad, k.outer_pad, '%s', $1) END "
-                 "FROM isms.feedback_board_keys k WHERE k.board_id = x.board_id "
-                 "AND x.%s IN (isms.feedback_tag(k.inner_pad, k.outer_pad, '%s', $1), "
-                 "             isms.feedback_tag(k.inner_pad, k.outer_pad, '%s', $2))",
-                 tables[t][0], tables[t][1], tables[t][1], tables[t][2], tables[t][2], tables[t][2],
-                 tables[t][1], tables[t][2], tables[t][2]);
-        PGresult *res = it_db_query(s[1].admin, sql, 2, orgs);
-        cr_assert_gt(atoi(PQcmdTuples(res)), 0, "nothing exchanged in %s", tables[t][0]);
-        PQclear(res);
-    }
+    const char *swap[] = {w.member[A].org, w.member[B].org, w.member[A].key, w.member[B].key};
+    PGresult *res =
+        it_db_query(s[1].admin,
+                    "UPDATE isms.sessions SET feedback_box = isms.feedback_xor(feedback_box, "
+                    "isms.feedback_xor(decode($3, 'hex'), decode($4, 'hex'))) "
+                    "WHERE organisation_id IN ($1::uuid, $2::uuid)",
+                    4, swap);
+    cr_assert_eq(atoi(PQcmdTuples(res)), 2, "both sessions get the other key");
+    PQclear(res);
+    res = it_db_query(
+        s[1].admin,
+        "UPDATE isms.organisation_feedback_keys SET verifier = CASE "
+        "WHEN organisation_id = $1::uuid THEN isms.feedback_verifier_of(decode($4, 'hex')) "
+        "ELSE isms.feedback_verifier_of(decode($3, 'hex')) END "
+        "WHERE organisation_id IN ($1::uuid, $2::uuid)",
+        4, swap);
+    cr_assert_eq(atoi(PQcmdTuples(res)), 2, "both verifiers follow");
+    PQclear(res);
+}
+
+/* Makes the board's tick due at `tick_at` and runs it with a seeded random source, in one
+ * transaction, so that no server's own timer takes it first. */
+static void seeded_tick(side_t *s, const char *tick_at) {
+    const char *params[] = {board, tick_at};
+    it_db_exec(s->admin, "BEGIN");
+    PQclear(it_db_query(
+        s->admin, "UPDATE isms.feedback_boards SET next_release_at = $2 WHERE id = $1", 2, params));
+    PQclear(it_db_query(s->admin, "SELECT setseed(0.25)", 0, NULL));
+    it_db_long(s->admin, "SELECT isms.feedback_release_due()", 0, NULL);
+    it_db_exec(s->admin, "COMMIT");
+}
+
+static long audit_rows(side_t *s) {
+    return it_db_long(s->admin, "SELECT count(*) FROM isms.audit_events", 0, NULL);
+}
+
+/* What D reads of the board and of alpha, as one text. */
+static char *reader_view(side_t *s) {
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/feedback/posts/%s", alpha);
+    it_response_t *post = fb_call(s->srv, "GET", path, &w.member[D], NULL);
+    snprintf(path, sizeof(path), "/v1/feedback/boards/%s", board);
+    it_response_t *b = fb_call(s->srv, "GET", path, &w.member[D], NULL);
+    cr_assert_eq(post->status, 200, "%s", post->body);
+    const cJSON *waiting = cJSON_GetObjectItemCaseSensitive(b->json, "changes_waiting");
+    size_t len = post->body_len + b->body_len + 16;
+    char *out = malloc(len);
+    snprintf(out, len, "%s\n%s\n%d", post->body, b->body, cJSON_IsTrue(waiting));
+    it_response_free(post);
+    it_response_free(b);
+    return out;
 }
 
 /* The same live steps on both sides; on each, the edit is made by the post's author there. */
 static void live(side_t *s, const char *tick_at) {
+    char *waiting_view[2];
     for (int i = 0; i < 2; i++) {
         const fb_party_t *author = &w.member[i == 0 ? A : B];
+        long before = audit_rows(&s[i]);
         act(s[i].srv, author, "PATCH", alpha, "", "{\"text\":\"alpha, edited\"}", 200);
         act(s[i].srv, &w.member[D], "DELETE", alpha, "/me-too", NULL, 200);
-        const char *params[] = {board, tick_at};
-        PQclear(it_db_query(s[i].admin,
-                            "UPDATE isms.feedback_boards SET next_release_at = $2 WHERE id = $1", 2,
-                            params));
-        it_db_long(s[i].admin, "SELECT isms.feedback_release_due()", 0, NULL);
+        act(s[i].srv, &w.member[i == 0 ? B : A], "DELETE", waiting, "", NULL, 204);
+        cr_assert_eq(audit_rows(&s[i]), before, "anonymous changes add no audit row");
+        seeded_tick(&s[i], tick_at);
+        waiting_view[i] = reader_view(&s[i]);
+        cr_assert(strstr(waiting_view[i], "alpha, edited") == NULL &&
+                      waiting_view[i][strlen(waiting_view[i]) - 1] == '1',
+                  "two organisations changed something: it waits, and readers see that: %s",
+                  waiting_view[i]);
+        act(s[i].srv, &w.member[C], "PUT", bravo, "/me-too", NULL, 200);
+        seeded_tick(&s[i], tick_at);
+        char *published = reader_view(&s[i]);
+        cr_assert(strstr(published, "alpha, edited") != NULL, "three organisations: published");
+        free(published);
     }
+    cr_assert_str_eq(waiting_view[0], waiting_view[1], "the waiting state differs");
+    free(waiting_view[0]);
+    free(waiting_view[1]);
 }
 
 static void compare_reads(side_t *s, const fb_party_t *who) {

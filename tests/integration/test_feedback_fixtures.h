@@ -16,6 +16,7 @@ typedef struct fb_party {
     char org[37], user[37];
     char org_name[64], user_name[64], email[96];
     char auth[160]; /* "Authorization: Bearer <token>" */
+    char key[65];   /* the organisation's feedback tag key (hex), as a login would unwrap it */
 } fb_party_t;
 
 typedef struct fb_world {
@@ -30,10 +31,12 @@ static __attribute__((unused)) const char *fb_value(PGresult *res, int row, int 
     return PQgetvalue(res, row, col);
 }
 
-/* One organisation with one user and a session; `kind` member or coordinator. */
+/* One organisation with one user and a session; `kind` member or coordinator. The organisation
+ * gets a feedback key and the session its box, as a login makes them (migration 0060). */
 static __attribute__((unused)) void fb_party(PGconn *admin, fb_party_t *p, const char *kind,
                                              const char *tag) {
     const char *params[] = {kind, tag};
+    it_db_exec(admin, "SET search_path = isms, public"); /* the SQL HMAC calls its helpers */
     PGresult *res = it_db_query(
         admin,
         "WITH o AS (INSERT INTO isms.organisations (name, kind) "
@@ -45,11 +48,19 @@ static __attribute__((unused)) void fb_party(PGconn *admin, fb_party_t *p, const
         "                      substr(md5(random()::text), 1, 8) FROM o "
         "           RETURNING id, organisation_id, email, display_name), "
         "     t AS (SELECT 'fbtok' || md5(random()::text) AS token), "
+        "     k AS (SELECT sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) "
+        "                  AS key), "
+        "     v AS (INSERT INTO isms.organisation_feedback_keys (organisation_id, verifier) "
+        "           SELECT o.id, isms.feedback_verifier_of(k.key) FROM o, k), "
         "     s AS (INSERT INTO isms.sessions (user_id, organisation_id, token_hash, expires_at, "
-        "                                      idle_seconds) "
+        "                                      idle_seconds, feedback_box) "
         "           SELECT u.id, u.organisation_id, encode(sha256(convert_to(t.token, 'UTF8')), "
-        "                  'hex'), now() + interval '1 day', 86400 FROM u, t RETURNING id) "
-        "SELECT o.id, u.id, o.name, u.display_name, u.email, t.token FROM o, u, t, s",
+        "                  'hex'), now() + interval '1 day', 86400, isms.feedback_xor(k.key, "
+        "                  isms.feedback_hmac_sha256(convert_to(t.token, 'UTF8'), "
+        "                  convert_to('isms-feedback-session', 'UTF8'))) FROM u, t, k RETURNING "
+        "id) "
+        "SELECT o.id, u.id, o.name, u.display_name, u.email, t.token, encode(k.key, 'hex') "
+        "FROM o, u, t, s, k",
         2, params);
     snprintf(p->org, sizeof(p->org), "%s", fb_value(res, 0, 0));
     snprintf(p->user, sizeof(p->user), "%s", fb_value(res, 0, 1));
@@ -57,6 +68,7 @@ static __attribute__((unused)) void fb_party(PGconn *admin, fb_party_t *p, const
     snprintf(p->user_name, sizeof(p->user_name), "%s", fb_value(res, 0, 3));
     snprintf(p->email, sizeof(p->email), "%s", fb_value(res, 0, 4));
     snprintf(p->auth, sizeof(p->auth), "Authorization: Bearer %s", fb_value(res, 0, 5));
+    snprintf(p->key, sizeof(p->key), "%s", fb_value(res, 0, 6));
     PQclear(res);
 }
 

@@ -14,13 +14,14 @@ TestSuite(feedback_sse, .fini = it_teardown);
 
 /* Posts as `who` straight through the database (the server may not be connected yet). */
 static void post_sql(PGconn *admin, const fb_party_t *who, const char *board, const char *text) {
-    const char *params[] = {who->user, who->org, board, text};
+    const char *params[] = {who->user, who->org, board, text, who->key};
     it_db_exec(admin, "BEGIN; SET LOCAL search_path = isms");
     PQclear(it_db_query(admin,
                         "SELECT set_config('app.user_id', $1, true), "
                         "set_config('app.organisation_id', $2, true), "
+                        "set_config('app.feedback_key', $5, true), "
                         "isms.api_feedback_post_create($3, $4)",
-                        4, params));
+                        5, params));
     it_db_exec(admin, "COMMIT");
 }
 

@@ -32,7 +32,7 @@ function createForm(ctx, clusterId) {
   const errors = h('div');
   const title = h('input', { type: 'text', name: 'title', maxlength: '200', required: true });
   const prompt = h('textarea', { name: 'prompt', rows: '2', maxlength: '2000' });
-  const interval = h('input', { type: 'number', name: 'release_interval_minutes', min: '1', max: '1440', value: '15' });
+  const interval = h('input', { type: 'number', name: 'release_interval_minutes', min: '240', max: '1440', value: '240' });
   const submit = h('button', { type: 'submit', class: 'primary', text: t('feedback.create') });
   const form = h('form', { class: 'grid-form', 'aria-label': t('feedback.open_board') },
     field(t('feedback.board_title'), title), field(t('feedback.prompt'), prompt),
@@ -118,7 +118,8 @@ function boardHeader(ctx, st) {
     h('h1', { text: b.title }),
     b.prompt ? h('p', { class: 'lead', text: b.prompt }) : null,
     h('p', {}, badge(t(`feedback.state_${b.state}`), b.state === 'open' ? 'ok' : 'neutral'), ' ',
-      t('feedback.release_info', { minutes: b.release_interval_minutes, next: fmtTime(b.next_release_at), waiting: b.waiting_posts, batches: b.batches })),
+      t('feedback.release_info', { minutes: b.release_interval_minutes, next: fmtTime(b.next_release_at), waiting: b.waiting_posts, batches: b.batches }),
+      b.changes_waiting ? ` ${t('feedback.changes_waiting')}` : ''),
     h('p', { class: 'hint', text: stats }),
     h('div', { class: `alert ${b.anonymity.threshold_reachable && !b.anonymity.others_attributable ? 'alert-info' : 'alert-warning'}`, role: 'note' },
       h('p', { class: 'strong', text: t('feedback.anonymity', { k: b.anonymity.release_threshold }) }), h('p', { text: b.anonymity.statement })),
