@@ -300,6 +300,19 @@ static const char *org_id(const plan_doc_t *doc, int o) {
     return o >= 0 && o < doc->in.norgs ? doc->resources[doc->orgs[o].resource].id : NULL;
 }
 
+static const char *resource_name(const plan_doc_t *doc, int r) {
+    return r >= 0 && r < doc->in.nresources ? doc->resources[r].name : NULL;
+}
+
+/* Who a change affects: the organisation (NULL for a training: everyone), the trainer, the coach.
+ */
+static void add_people(cJSON *o, const plan_doc_t *doc, const plan_session_t *s) {
+    add_nullable(o, "organisation_name",
+                 s->org >= 0 ? doc->resources[doc->orgs[s->org].resource].name : NULL);
+    add_nullable(o, "trainer_name", resource_name(doc, s->trainer));
+    add_nullable(o, "coach_name", resource_name(doc, s->coach));
+}
+
 static int moved(const plan_doc_t *doc, const plan_session_t *s) {
     const plan_session_t *c = s->origin >= 0 ? &doc->current[s->origin] : NULL;
     return c != NULL && (c->day != s->day || c->slot != s->slot || c->half_days != s->half_days);
@@ -315,8 +328,7 @@ static cJSON *session_json(const plan_doc_t *doc, const plan_session_t *s) {
     if (s->kind != PLAN_COACHING)
         cJSON_AddNumberToObject(o, "part", s->part + 1);
     add_nullable(o, "organisation_id", org_id(doc, s->org));
-    add_nullable(o, "organisation_name",
-                 s->org >= 0 ? doc->resources[doc->orgs[s->org].resource].name : NULL);
+    add_people(o, doc, s);
     plan_json_add_day(o, "date", s->day);
     cJSON_AddStringToObject(o, "slot", slot_names[s->slot]);
     cJSON_AddNumberToObject(o, "half_days", s->half_days);
@@ -328,6 +340,7 @@ static cJSON *session_json(const plan_doc_t *doc, const plan_session_t *s) {
         cJSON *prev = cJSON_AddObjectToObject(o, "previous");
         plan_json_add_day(prev, "date", c->day);
         cJSON_AddStringToObject(prev, "slot", slot_names[c->slot]);
+        cJSON_AddNumberToObject(prev, "half_days", c->half_days);
     }
     return o;
 }
@@ -417,8 +430,12 @@ cJSON *plan_preview_json(const plan_doc_t *doc, const plan_result_t *r, int full
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "id", c->id);
         cJSON_AddStringToObject(x, "kind", kind_names[c->kind]);
+        add_nullable(x, "module_key", c->module >= 0 ? doc->modules[c->module].key : NULL);
+        add_nullable(x, "title", c->module >= 0 ? doc->modules[c->module].title : NULL);
+        add_people(x, doc, c);
         plan_json_add_day(x, "date", c->day);
         cJSON_AddStringToObject(x, "slot", slot_names[c->slot]);
+        cJSON_AddNumberToObject(x, "half_days", c->half_days);
         cJSON_AddItemToArray(list, x);
     }
     if (r->feasible)
