@@ -96,4 +96,6 @@ CREATE OR REPLACE FUNCTION training_session_json(t training_sessions) RETURNS js
       FROM planning_settings(t.cluster_id) st
 $$;
 
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA isms TO isms_app;
+-- Granted one by one: a blanket grant would undo the earlier revokes of internal functions.
+GRANT EXECUTE ON FUNCTION planning_session_words(text, text, date, text, integer),
+    planning_organisation_name(uuid) TO isms_app;
