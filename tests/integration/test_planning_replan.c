@@ -206,3 +206,71 @@ Test(planning_replan, a_gap_analysis_names_its_organisation) {
     it_response_free(r);
     cr_assert_eq(it_server_stop(srv), 0);
 }
+
+/* The sessions of module `key` in a preview, in plan order. */
+static int sessions_of(const cJSON *plan, const char *key, const cJSON *out[4]) {
+    int n = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, item(plan, "sessions")) {
+        if (strcmp(pw_str(x, "kind"), "training") == 0 &&
+            strcmp(pw_str(x, "module_key"), key) == 0 && n < 4)
+            out[n++] = x;
+    }
+    return n;
+}
+
+Test(planning_replan, security_measures_are_two_half_days_unless_the_coordinator_joins_them) {
+    PGconn *admin = it_db_connect(NULL);
+    pworld_t w;
+    pw_build(admin, &w, "2029-01-08");
+    it_server_t *srv = it_server_start(NULL);
+    it_response_t *r = pw_call(srv, &w, U_COORD, "POST", NULL, "/v1/clusters/%s/plan", w.id[C1]);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    const cJSON *sm[4];
+    cr_assert_eq(sessions_of(r->json, "security_measures", sm), 2, "%s", r->body);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(pw_int(sm[i], "half_days"), 1);
+        cr_assert_eq(pw_int(sm[i], "part"), i + 1);
+    }
+    /* Each half-day opens its own coaching cycle: the second comes weeks after the first, with
+     * coaching between them. */
+    const char *first = pw_str(sm[0], "date"), *second = pw_str(sm[1], "date");
+    const char *days[] = {first, second};
+    cr_assert_geq(it_db_long(admin, "SELECT $2::date - $1::date", 2, days), 14);
+    int coached = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, item(r->json, "sessions")) {
+        coached += strcmp(pw_str(x, "kind"), "coaching") == 0 &&
+                   strcmp(pw_str(x, "date"), first) > 0 && strcmp(pw_str(x, "date"), second) < 0;
+    }
+    cr_assert_gt(coached, 0, "no coaching between the two half-days: %s", r->body);
+    it_response_free(r);
+
+    /* The coordinator joins them into one whole day. */
+    r = pw_call(srv, &w, U_COORD, "GET", NULL, "/v1/clusters/%s/curriculum", w.id[C1]);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cJSON *modules = cJSON_CreateArray();
+    cJSON_ArrayForEach(x, item(r->json, "modules")) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "module_key", pw_str(x, "module_key"));
+        cJSON_AddStringToObject(m, "title", pw_str(x, "title"));
+        cJSON_AddStringToObject(m, "kind", pw_str(x, "kind"));
+        cJSON_AddNumberToObject(m, "half_days", pw_int(x, "half_days"));
+        cJSON_AddBoolToObject(m, "separate_half_days", 0);
+        cJSON_AddItemToArray(modules, m);
+    }
+    it_response_free(r);
+    cJSON *put = cJSON_CreateObject();
+    cJSON_AddItemToObject(put, "modules", modules);
+    char *body = cJSON_PrintUnformatted(put);
+    cJSON_Delete(put);
+    r = pw_call(srv, &w, U_COORD, "PUT", body, "/v1/clusters/%s/curriculum", w.id[C1]);
+    free(body);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_response_free(r);
+    r = pw_call(srv, &w, U_COORD, "POST", NULL, "/v1/clusters/%s/plan", w.id[C1]);
+    cr_assert_eq(sessions_of(r->json, "security_measures", sm), 1, "%s", r->body);
+    cr_assert_eq(pw_int(sm[0], "half_days"), 2);
+    it_response_free(r);
+    cr_assert_eq(it_server_stop(srv), 0);
+}
