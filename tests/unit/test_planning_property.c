@@ -186,7 +186,7 @@ static void replan(fx_t *f, const plan_result_t *r, int *checked) {
 
 static fx_t instance;
 
-Test(scheduler_property, every_plan_satisfies_every_hard_constraint, .timeout = 60) {
+Test(scheduler_property, every_plan_satisfies_every_hard_constraint, .timeout = 180) {
     int feasible = 0, replanned = 0, explained = 0;
     rng_state = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < INSTANCES; i++) {
@@ -216,7 +216,7 @@ Test(scheduler_property, every_plan_satisfies_every_hard_constraint, .timeout = 
     cr_assert_gt(explained, 0);
 }
 
-Test(scheduler_property, relaxations_proposed_make_the_programme_feasible, .timeout = 60) {
+Test(scheduler_property, relaxations_proposed_make_the_programme_feasible, .timeout = 180) {
     int checked = 0;
     rng_state = 0x243f6a8885a308d3ull;
     for (int i = 0; i < 3000 && checked < 40; i++) {
