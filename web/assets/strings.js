@@ -721,7 +721,7 @@ export const messages = {
   'curriculum.kind_of': 'Kind of {title}',
   'curriculum.half_days_of': 'Half-days of {title}',
   'curriculum.separate': 'separate half-days, each followed by its coaching',
-  'curriculum.separate_of': 'Separate half-days of {title}, each followed by its coaching',
+  'curriculum.separate_of': '{title}: plan each half-day on its own, followed by its coaching',
   'curriculum.up': 'Up',
   'curriculum.down': 'Down',
   'curriculum.remove': 'Remove',
