@@ -59,7 +59,7 @@ struct db_pool {
     const db_stmt_t *tables[32];
     size_t table_len[32];
     size_t ntables;
-    db_stmt_t core[3 + DB_MAX_SETTINGS];
+    db_stmt_t core[4 + DB_MAX_SETTINGS];
     char *settings_sql[DB_MAX_SETTINGS];
     int started;
     int closing;
@@ -68,7 +68,7 @@ struct db_pool {
     void *on_closed_arg;
 };
 
-enum { CORE_BEGIN, CORE_BEGIN_RO, CORE_COMMIT, CORE_SETTINGS };
+enum { CORE_BEGIN, CORE_BEGIN_RO, CORE_COMMIT, CORE_READ_ONLY, CORE_SETTINGS };
 
 static void conn_connect(db_conn_t *c);
 static void conn_lost(db_conn_t *c, const char *why);
@@ -257,11 +257,19 @@ static void conn_prepare(db_conn_t *c) {
     c->state = CONN_PREPARING;
 }
 
+/* A read-only transaction whose first statements may write (authentication records a session's
+ * use) begins read-write and turns read only after them: PostgreSQL allows that switch at any
+ * point before the transaction has written. */
+static int switches_to_read_only(const db_txn_t *txn) {
+    return txn->read_only && txn->read_write_prefix > 0;
+}
+
 /* Sends a whole transaction in one pipeline. */
 static int conn_send_txn(db_conn_t *c, db_txn_t *txn) {
     db_pool_t *pool = c->pool;
     PGconn *pg = c->pg;
-    const db_stmt_t *begin = &pool->core[txn->read_only ? CORE_BEGIN_RO : CORE_BEGIN];
+    int late = switches_to_read_only(txn);
+    const db_stmt_t *begin = &pool->core[txn->read_only && !late ? CORE_BEGIN_RO : CORE_BEGIN];
     c->expected = 0;
     c->index = 0;
     if (PQsendQueryPrepared(pg, begin->name, 0, NULL, NULL, NULL, 0) != 1)
@@ -280,6 +288,12 @@ static int conn_send_txn(db_conn_t *c, db_txn_t *txn) {
     }
     for (int i = 0; i < txn->nstmts; i++) {
         txn_stmt_t *s = &txn->stmts[i];
+        if (late && i == txn->read_write_prefix) {
+            if (PQsendQueryPrepared(pg, pool->core[CORE_READ_ONLY].name, 0, NULL, NULL, NULL, 0) !=
+                1)
+                return -1;
+            c->expected++;
+        }
         if (PQsendQueryPrepared(pg, s->stmt->name, s->stmt->nparams, (const char *const *)s->params,
                                 NULL, NULL, 0) != 1)
             return -1;
@@ -328,6 +342,8 @@ static void conn_dispatch(db_conn_t *c) {
 static void txn_take_result(db_conn_t *c, PGresult *res) {
     db_txn_t *txn = c->txn;
     int stmt = c->index - 1 - (txn->nsettings > 0);
+    if (switches_to_read_only(txn) && stmt >= txn->read_write_prefix)
+        stmt = stmt == txn->read_write_prefix ? -1 : stmt - 1; /* SET TRANSACTION READ ONLY */
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
         db_txn_fail(txn, DB_EINVAL, res, stmt >= 0 && stmt < txn->nstmts ? stmt : -1);
@@ -466,9 +482,10 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
 /* ---- pool ------------------------------------------------------------------------------------ */
 
 db_pool_t *db_pool_new(uv_loop_t *loop, const char *conninfo, int size, int queue_limit) {
-    static const char *const names[] = {"isms_core_begin", "isms_core_begin_ro",
-                                        "isms_core_commit"};
-    static const char *const sql[] = {"BEGIN", "BEGIN READ ONLY", "COMMIT"};
+    static const char *const names[] = {"isms_core_begin", "isms_core_begin_ro", "isms_core_commit",
+                                        "isms_core_read_only"};
+    static const char *const sql[] = {"BEGIN", "BEGIN READ ONLY", "COMMIT",
+                                      "SET TRANSACTION READ ONLY"};
     static char setting_names[DB_MAX_SETTINGS][32];
     db_pool_t *pool = calloc(1, sizeof(*pool));
     if (pool == NULL || size < 1)
@@ -480,7 +497,7 @@ db_pool_t *db_pool_new(uv_loop_t *loop, const char *conninfo, int size, int queu
     if ((pool->conninfo = strdup(conninfo)) == NULL ||
         (pool->conns = calloc((size_t)size, sizeof(db_conn_t))) == NULL)
         goto fail;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < CORE_SETTINGS; i++)
         pool->core[i] = (db_stmt_t){names[i], sql[i], 0};
     /* "SELECT set_config($1,$2,true), set_config($3,$4,true), ..." for 1..DB_MAX_SETTINGS pairs. */
     for (int n = 1; n <= DB_MAX_SETTINGS; n++) {

@@ -56,6 +56,10 @@ db_txn_t *db_txn_new(void);
 void db_txn_free(db_txn_t *txn);
 /** Runs the transaction READ ONLY. */
 void db_txn_read_only(db_txn_t *txn);
+/** The first `n` statements may write even when the transaction is read only (authentication,
+ * which records a session's use): the transaction then begins read-write and runs SET
+ * TRANSACTION READ ONLY after them. */
+void db_txn_read_write_prefix(db_txn_t *txn, int n);
 /** Adds a transaction-scoped setting, set_config(name, value, true), sent right after BEGIN. */
 int db_txn_setting(db_txn_t *txn, const char *name, const char *value);
 /** Appends a prepared statement with stmt->nparams text parameters (NULL for SQL NULL); the

@@ -19,6 +19,7 @@ struct db_txn {
     char *setting_values[DB_MAX_SETTINGS];
     int nsettings;
     int read_only;
+    int read_write_prefix; /* statements run before a read-only transaction turns read only */
     db_status_t status;
     char sqlstate[6];
     char *error_message, *error_detail;

@@ -40,6 +40,10 @@ void db_txn_read_only(db_txn_t *txn) {
     txn->read_only = 1;
 }
 
+void db_txn_read_write_prefix(db_txn_t *txn, int n) {
+    txn->read_write_prefix = n > 0 ? n : 0;
+}
+
 int db_txn_setting(db_txn_t *txn, const char *name, const char *value) {
     if (txn->nsettings == DB_MAX_SETTINGS)
         return -1;

@@ -91,6 +91,7 @@ db_txn_t *http_txn_new(http_req_t *req) {
         const char *params[] = {req->token_hash, req->token_pad};
         if (db_txn_add(txn, req->server->auth_stmt, params) < 0)
             goto fail;
+        db_txn_read_write_prefix(txn, 1); /* a read-only route still records the session's use */
     }
     return txn;
 fail:

@@ -30,10 +30,12 @@ static int module_key_valid(const char *s) {
 
 /* Checks one module of the list; fills `err` and returns -1 when it is wrong. */
 static int check_module(const cJSON *m, int i, json_field_error_t *err) {
-    static const char *const known[] = {"module_key", "title", "kind", "half_days", NULL};
+    static const char *const known[] = {"module_key",         "title", "kind", "half_days",
+                                        "separate_half_days", NULL};
     static const char *const kinds[] = {"training", "gap_analysis", NULL};
     const char *key, *title, *kind;
     long half_days;
+    int separate = 0;
     if (!cJSON_IsObject(m)) {
         snprintf(err->field, sizeof(err->field), "modules");
         snprintf(err->message, sizeof(err->message), "modules[%d] must be an object", i);
@@ -43,7 +45,8 @@ static int check_module(const cJSON *m, int i, json_field_error_t *err) {
         json_get_string(m, "module_key", 1, 1, 64, &key, err) != 0 ||
         json_get_string(m, "title", 1, 1, 800, &title, err) != 0 ||
         json_get_enum(m, "kind", 1, kinds, &kind, err) != 0 ||
-        json_get_int(m, "half_days", 1, 1, 8, &half_days, err) != 0)
+        json_get_int(m, "half_days", 1, 1, 8, &half_days, err) != 0 ||
+        json_get_bool(m, "separate_half_days", 0, &separate, err) != 0)
         return -1;
     if (!module_key_valid(key)) {
         snprintf(err->field, sizeof(err->field), "module_key");

@@ -1,8 +1,10 @@
 /* Coaching placement: each organisation's coaching half-days (its target, existing sessions
  * included) are spread evenly over the cycles between trainings, on half-days when both the
- * organisation and its coach are free. Existing planned sessions stay where they are while they
- * remain valid; the others move. Inside a cycle a new session goes where it is furthest from the
- * trainings and from the organisation's other coaching, so the work is spread over the weeks. */
+ * organisation and its coach are free. Booked sessions (a coach's own bookings included) stay
+ * where they are unless something collides with them; those that collide move with every
+ * half-day they had, never dropped, even beyond the target. Inside a cycle a new session goes
+ * where it is furthest from the trainings and from the organisation's other coaching, so the work
+ * is spread over the weeks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,15 +71,15 @@ static int coaching_fits(const plan_ctx_t *c, int o, int coach, plan_day_t d, in
     return 1;
 }
 
-/* The free half-day of cycle k furthest from its trainings and from `days` (the organisation's
- * coaching so far); -1 when the cycle has no free half-day left. */
-static int best_slot(const plan_ctx_t *c, int o, const cycles_t *cy, int k, const int *hs,
-                     int nhs) {
-    int best = -1, best_score = -1, coach = c->in->orgs[o].coach;
+/* The free place for `size` half-days (1, or 2: a whole day) of cycle k furthest from its
+ * trainings and from `hs` (the organisation's coaching so far); -1 when the cycle has none. */
+static int best_slot(const plan_ctx_t *c, int o, int coach, int size, const cycles_t *cy, int k,
+                     const int *hs, int nhs) {
+    int best = -1, best_score = -1;
     int lo = plan_h(c, cy->a[k], PLAN_AFTERNOON), hi = plan_h(c, cy->b[k], PLAN_MORNING);
     for (int h = lo + 1; h < hi; h++) {
         plan_day_t d = c->base + h / 2;
-        if (!coaching_fits(c, o, coach, d, h % 2, 1))
+        if ((size == 2 && h % 2 != 0) || !coaching_fits(c, o, coach, d, h % 2, size))
             continue;
         int score = h - lo < hi - h ? h - lo : hi - h;
         for (int i = 0; i < nhs && score > 0; i++) {
@@ -95,6 +97,15 @@ static int best_slot(const plan_ctx_t *c, int o, const cycles_t *cy, int k, cons
     return best;
 }
 
+/* The first free place for `size` half-days anywhere in the programme, or -1. */
+static int any_slot(const plan_ctx_t *c, int o, int coach, int size) {
+    for (plan_day_t d = c->in->earliest; d <= c->in->end; d++)
+        for (int slot = 0; slot + size <= 2; slot++)
+            if (coaching_fits(c, o, coach, d, slot, size))
+                return plan_h(c, d, slot);
+    return -1;
+}
+
 typedef struct org_state {
     int *hs; /* half-days of the organisation's coaching so far */
     int nhs;
@@ -110,97 +121,159 @@ static int pick_cycle(const cycles_t *cy, const org_state_t *st) {
     return k;
 }
 
-/* Keeps the organisation's existing coaching where still valid; collects the others in `redo`. */
-static void keep_existing(plan_ctx_t *c, int o, const cycles_t *cy, org_state_t *st,
-                          plan_result_t *out, int *cap, uint8_t *used, int *redo, int *nredo,
-                          int *rc) {
+/* May booked coaching stay where it is? Only something that collides moves it: the organisation
+ * or the coach taken by another session or declared unavailable there. The cluster's weekdays and
+ * end date are the scheduler's preferences, not the coach's. */
+static int booked_fits(const plan_ctx_t *c, int o, int coach, const plan_session_t *s) {
+    for (int h = 0; h < s->half_days; h++) {
+        int slot = s->slot + h;
+        if (slot > 1 || !plan_in_span(c, s->day) ||
+            !plan_free(c, c->in->orgs[o].resource, s->day, slot) ||
+            !plan_free(c, coach, s->day, slot))
+            return 0;
+    }
+    return 1;
+}
+
+static int session_coach(const plan_input_t *in, const plan_session_t *s) {
+    return s->coach >= 0 ? s->coach : in->orgs[s->org].coach;
+}
+
+/* Keeps every booked coaching session that nothing collides with, for all organisations before
+ * any is moved or added, so that new coaching never pushes booked coaching away. */
+static int keep_booked(plan_ctx_t *c, plan_result_t *out, int *cap, uint8_t *used) {
     const plan_input_t *in = c->in;
-    for (int i = 0; i < in->ncurrent && *rc == PLAN_OK; i++) {
+    for (int i = 0; i < in->ncurrent; i++) {
+        const plan_session_t *s = &in->current[i];
+        if (s->kind != PLAN_COACHING || plan_session_pinned(in, s))
+            continue;
+        int coach = session_coach(in, s);
+        if (coach < 0 || !booked_fits(c, s->org, coach, s))
+            continue;
+        plan_session_t k = *s;
+        k.origin = i;
+        used[i] = 1;
+        plan_book(c, &k, 1);
+        if (plan_emit(out, cap, &k) != PLAN_OK)
+            return PLAN_ENOMEM;
+    }
+    return PLAN_OK;
+}
+
+/* Counts the organisation's kept coaching; collects the sessions that must move in `redo`.
+ * Returns the half-days kept. */
+static int count_kept(plan_ctx_t *c, int o, const cycles_t *cy, org_state_t *st,
+                      const uint8_t *used, int *redo, int *nredo) {
+    const plan_input_t *in = c->in;
+    int kept = 0;
+    for (int i = 0; i < in->ncurrent; i++) {
         const plan_session_t *s = &in->current[i];
         if (s->kind != PLAN_COACHING || s->org != o)
             continue;
-        int pinned = plan_session_pinned(in, s);
-        int coach = s->coach >= 0 ? s->coach : in->orgs[o].coach;
-        if (!pinned && (coach < 0 || !coaching_fits(c, o, coach, s->day, s->slot, s->half_days))) {
+        if (!used[i] && !plan_session_pinned(in, s)) {
             redo[(*nredo)++] = i;
             continue;
-        }
-        if (!pinned) {
-            plan_session_t k = *s;
-            k.origin = i;
-            used[i] = 1;
-            plan_book(c, &k, 1);
-            *rc = plan_emit(out, cap, &k);
         }
         int cyc = cycle_of(cy, s->day);
         if (cyc >= 0)
             st->have[cyc] += s->half_days;
-        st->hs[st->nhs++] = plan_h(c, s->day, s->slot);
+        for (int h = 0; h < s->half_days; h++)
+            st->hs[st->nhs++] = plan_h(c, s->day, s->slot) + h;
+        kept += s->half_days;
     }
+    return kept;
 }
 
-/* Places `n` coaching half-days for org o (the first `nredo` continue existing sessions). */
-static int place_new(plan_ctx_t *c, int o, const cycles_t *cy, org_state_t *st, const int *redo,
-                     int nredo, int n, plan_result_t *out, int *cap, uint8_t *used, int *unplaced) {
+/* Books `size` half-days of coaching for org o with `coach`, continuing current session `origin`
+ * (or new with -1): in the neediest cycle with room or, failing that, anywhere in the programme.
+ * Returns the half-days placed (0 when there is no room). */
+static int book_one(plan_ctx_t *c, int o, int coach, int size, int origin, const cycles_t *cy,
+                    org_state_t *st, plan_result_t *out, int *cap, uint8_t *used, int *rc) {
     const plan_input_t *in = c->in;
-    for (int i = 0; i < n; i++) {
-        int k, h = -1;
-        while ((k = pick_cycle(cy, st)) >= 0 && (h = best_slot(c, o, cy, k, st->hs, st->nhs)) < 0)
-            st->full[k] = 1;
-        if (k < 0) {
-            (*unplaced)++;
-            continue;
-        }
-        int origin = i < nredo ? redo[i] : -1;
-        plan_session_t s = {origin >= 0 ? in->current[origin].id : NULL,
-                            PLAN_COACHING,
-                            cy->module[k],
-                            0,
-                            o,
-                            c->base + h / 2,
-                            h % 2,
-                            1,
-                            -1,
-                            in->orgs[o].coach,
-                            PLAN_PLANNED,
-                            origin};
-        if (origin >= 0)
-            used[origin] = 1;
-        plan_book(c, &s, 1);
-        if (plan_emit(out, cap, &s) != PLAN_OK)
-            return PLAN_ENOMEM;
-        st->have[k]++;
-        st->hs[st->nhs++] = h;
-    }
-    return PLAN_OK;
+    int k, h = -1;
+    memset(st->full, 0, (size_t)cy->n);
+    while ((k = pick_cycle(cy, st)) >= 0 &&
+           (h = best_slot(c, o, coach, size, cy, k, st->hs, st->nhs)) < 0)
+        st->full[k] = 1;
+    if (k < 0 && origin >= 0)
+        h = any_slot(c, o, coach, size);
+    if (h < 0)
+        return 0;
+    plan_session_t s = {origin >= 0 ? in->current[origin].id : NULL,
+                        PLAN_COACHING,
+                        k >= 0 ? cy->module[k] : (origin >= 0 ? in->current[origin].module : -1),
+                        0,
+                        o,
+                        c->base + h / 2,
+                        h % 2,
+                        size,
+                        -1,
+                        coach,
+                        PLAN_PLANNED,
+                        origin};
+    if (origin >= 0)
+        used[origin] = 1;
+    plan_book(c, &s, 1);
+    if ((*rc = plan_emit(out, cap, &s)) != PLAN_OK)
+        return 0;
+    int cyc = cycle_of(cy, s.day);
+    if (cyc >= 0)
+        st->have[cyc] += size;
+    for (int i = 0; i < size; i++)
+        st->hs[st->nhs++] = h + i;
+    return size;
+}
+
+/* Moves a booked session that collides, with all its half-days: a whole day that finds no whole
+ * day free becomes two half-days. Returns the half-days it could not place. */
+static int move_booked(plan_ctx_t *c, int o, int i, const cycles_t *cy, org_state_t *st,
+                       plan_result_t *out, int *cap, uint8_t *used, int *rc) {
+    const plan_input_t *in = c->in;
+    const plan_session_t *s = &in->current[i];
+    int coach = session_coach(in, s);
+    if (coach < 0)
+        return s->half_days;
+    if (book_one(c, o, coach, s->half_days, i, cy, st, out, cap, used, rc) == s->half_days ||
+        *rc != PLAN_OK)
+        return 0;
+    int placed = 0;
+    for (int part = 0; part < s->half_days && *rc == PLAN_OK; part++)
+        placed += book_one(c, o, coach, 1, part == 0 ? i : -1, cy, st, out, cap, used, rc);
+    return s->half_days - placed;
 }
 
 static int coach_org(plan_ctx_t *c, int o, const cycles_t *cy, org_state_t *st, int *redo,
                      plan_result_t *out, int *cap, uint8_t *used) {
     const plan_input_t *in = c->in;
-    int target = in->orgs[o].coaching_half_days, nredo = 0, rc = PLAN_OK, unplaced = 0;
+    int target = in->orgs[o].coaching_half_days, nredo = 0, rc = PLAN_OK, unplaced = 0, lost = 0;
     st->nhs = 0;
     memset(st->have, 0, (size_t)cy->n * sizeof(int));
-    memset(st->full, 0, (size_t)cy->n);
     for (int k = 0; k < cy->n; k++)
         st->want[k] = (int)(((int64_t)target * (k + 1)) / cy->n - ((int64_t)target * k) / cy->n);
-    keep_existing(c, o, cy, st, out, cap, used, redo, &nredo, &rc);
+    int have = count_kept(c, o, cy, st, used, redo, &nredo);
+    for (int i = 0; i < nredo && rc == PLAN_OK; i++) {
+        int missing = move_booked(c, o, redo[i], cy, st, out, cap, used, &rc);
+        have += in->current[redo[i]].half_days - missing;
+        lost += missing;
+    }
+    for (int coach = in->orgs[o].coach; coach >= 0 && have < target && rc == PLAN_OK; have++)
+        if (book_one(c, o, coach, 1, -1, cy, st, out, cap, used, &rc) == 0)
+            unplaced++;
     if (rc != PLAN_OK)
         return rc;
-    int placed = st->nhs, n = target - placed;
-    if (n < 0)
-        n = 0;
-    if (nredo > n)
-        nredo = n; /* invalid sessions beyond the target are dropped */
-    if ((rc = place_new(c, o, cy, st, redo, nredo, n, out, cap, used, &unplaced)) != PLAN_OK)
+    out->coaching_unplaced += unplaced + lost;
+    const char *org = in->resources[in->orgs[o].resource].name;
+    if (lost > 0 && (rc = plan_warn(out,
+                                    "%s: %d booked coaching half-day%s could not be moved off a "
+                                    "collision: there is no common free half-day left for the "
+                                    "organisation and its coach",
+                                    org, lost, lost == 1 ? "" : "s")) != PLAN_OK)
         return rc;
-    out->coaching_unplaced += unplaced;
-    if (unplaced > 0)
+    if (unplaced > 0 && in->orgs[o].coach >= 0)
         return plan_warn(out,
                          "%s: %d of %d coaching half-days could not be placed: the organisation "
                          "and its coach %s have no common free half-day left between trainings",
-                         in->resources[in->orgs[o].resource].name, unplaced, target,
-                         in->resources[in->orgs[o].coach].name);
+                         org, unplaced, target, in->resources[in->orgs[o].coach].name);
     return PLAN_OK;
 }
 
@@ -210,7 +283,7 @@ int plan_place_coaching(plan_ctx_t *c, const plan_day_t *starts, const plan_day_
     cycles_t cy = {0, NULL, NULL, NULL};
     org_state_t st = {NULL, 0, NULL, NULL, NULL};
     int rc = make_cycles(c, starts, ends, &cy);
-    int maxh = in->ncurrent + 1;
+    int maxh = 2 * in->ncurrent + 1;
     for (int o = 0; o < in->norgs; o++)
         maxh += in->orgs[o].coaching_half_days;
     int *redo = malloc((size_t)maxh * sizeof(int));
@@ -220,9 +293,10 @@ int plan_place_coaching(plan_ctx_t *c, const plan_day_t *starts, const plan_day_
     st.full = malloc((size_t)cy.n + 1);
     if (rc == PLAN_OK && (!redo || !st.hs || !st.have || !st.want || !st.full))
         rc = PLAN_ENOMEM;
+    if (rc == PLAN_OK)
+        rc = keep_booked(c, out, cap, used);
     for (int o = 0; o < in->norgs && rc == PLAN_OK; o++)
-        if (in->orgs[o].coach >= 0)
-            rc = coach_org(c, o, &cy, &st, redo, out, cap, used);
+        rc = coach_org(c, o, &cy, &st, redo, out, cap, used);
     free(redo);
     free(st.hs);
     free(st.have);

@@ -13,6 +13,25 @@ int plan_session_pinned(const plan_input_t *in, const plan_session_t *s) {
     return s->status != PLAN_PLANNED || s->day < in->earliest;
 }
 
+int plan_gap_floor(const plan_input_t *in) {
+    int floor = in->gap_min_days - PLAN_GAP_SHRINK_DAYS;
+    if (floor >= 7)
+        return floor;
+    return in->gap_min_days < 7 ? in->gap_min_days : 7;
+}
+
+int plan_gap_cost(const plan_input_t *in, int days) {
+    if (days < plan_gap_floor(in) || days > in->gap_max_days + PLAN_GAP_STRETCH_DAYS)
+        return PLAN_FAIL;
+    if (days > in->gap_max_days)
+        return PLAN_COST_STRETCH_BASE +
+               PLAN_COST_STRETCH_WEEK * ((days - in->gap_max_days + 6) / 7);
+    if (days < in->gap_min_days)
+        return PLAN_COST_STRETCH_BASE +
+               PLAN_COST_STRETCH_WEEK * ((in->gap_min_days - days + 6) / 7);
+    return 0;
+}
+
 int plan_part_sizes(const plan_module_t *m, int sizes[PLAN_MAX_PARTS]) {
     int n = 0, left = m->half_days;
     while (left > 0 && n < PLAN_MAX_PARTS) {
@@ -183,13 +202,14 @@ int plan_ctx_init(plan_ctx_t *c, const plan_input_t *in) {
     size_t keys = (size_t)in->nmodules * PLAN_MAX_PARTS * (size_t)(in->norgs + 1);
     c->blocked = calloc(cells + 1, 1);
     c->booked = calloc(cells + 1, 1);
+    c->coached = calloc((size_t)c->ndays * 2 + 1, 1);
     c->day_ok = calloc((size_t)c->ndays, 1);
     c->lookup = malloc((keys + 1) * sizeof(int));
     c->duplicate = calloc((size_t)in->ncurrent + 1, 1);
     c->train = malloc(((size_t)in->nmodules + 1) * sizeof(int));
     c->window_of = malloc(((size_t)in->nmodules + 1) * sizeof(int));
-    if (!c->blocked || !c->booked || !c->day_ok || !c->lookup || !c->duplicate || !c->train ||
-        !c->window_of)
+    if (!c->blocked || !c->booked || !c->coached || !c->day_ok || !c->lookup || !c->duplicate ||
+        !c->train || !c->window_of)
         return PLAN_ENOMEM;
     mark_periods(c);
     mark_days(c);
@@ -200,15 +220,25 @@ int plan_ctx_init(plan_ctx_t *c, const plan_input_t *in) {
     c->local = malloc((size_t)c->caplocal * sizeof(int64_t));
     if (c->local == NULL)
         return PLAN_ENOMEM;
-    for (int i = 0; i < in->ncurrent; i++)
-        if (plan_session_pinned(in, &in->current[i]))
-            plan_book(c, &in->current[i], 1);
+    for (int i = 0; i < in->ncurrent; i++) {
+        const plan_session_t *s = &in->current[i];
+        if (plan_session_pinned(in, s)) {
+            plan_book(c, s, 1);
+        } else if (s->kind == PLAN_COACHING) {
+            for (int k = 0; k < s->half_days; k++) {
+                int h = plan_h(c, s->day, s->slot) + k;
+                if (h >= 0 && h < c->ndays * 2 && c->coached[h] < UINT8_MAX)
+                    c->coached[h]++;
+            }
+        }
+    }
     return PLAN_OK;
 }
 
 void plan_ctx_free(plan_ctx_t *c) {
     free(c->blocked);
     free(c->booked);
+    free(c->coached);
     free(c->day_ok);
     free(c->lookup);
     free(c->duplicate);

@@ -207,8 +207,9 @@ static void failure_window(const plan_ctx_t *c, int j, plan_day_t *lo, plan_day_
             rmin = d < rmin ? d : rmin;
             rmax = d > rmax ? d : rmax;
         }
-    *lo = rmin + in->gap_min_days > in->earliest ? rmin + in->gap_min_days : in->earliest;
-    *hi = rmax + in->gap_max_days;
+    int floor = plan_gap_floor(in);
+    *lo = rmin + floor > in->earliest ? rmin + floor : in->earliest;
+    *hi = rmax + in->gap_max_days + PLAN_GAP_STRETCH_DAYS;
 }
 
 static void collect(plan_ctx_t *c, reasons_t *rs, plan_result_t *out) {
@@ -330,8 +331,7 @@ static void try_settings(const plan_input_t *in, plan_result_t *out) {
         t.gap_max_days = in->gap_max_days + 7 * w;
         if (plan_feasible(&t) == 1) {
             int weeks = (t.gap_max_days + 6) / 7;
-            snprintf(text, sizeof(text),
-                     "allow a %d-week gap between trainings (cycle_weeks_max %d)", weeks, weeks);
+            snprintf(text, sizeof(text), "allow up to %d weeks between trainings", weeks);
             add_relaxation(out, PLAN_X_GAP_MAX, weeks, w, text);
             break;
         }
@@ -353,8 +353,8 @@ static void try_settings(const plan_input_t *in, plan_result_t *out) {
         t.gap_min_days = in->gap_min_days - 7;
         if (plan_feasible(&t) == 1) {
             int weeks = t.gap_min_days / 7;
-            snprintf(text, sizeof(text), "allow trainings %d weeks apart (cycle_weeks_min %d)",
-                     weeks, weeks);
+            snprintf(text, sizeof(text), "allow trainings as little as %d week%s apart", weeks,
+                     weeks == 1 ? "" : "s");
             add_relaxation(out, PLAN_X_GAP_MIN, weeks, 1, text);
         }
     }
@@ -381,7 +381,8 @@ static int try_periods(const plan_input_t *in, plan_result_t *out) {
     int tries = 0;
     for (int p = 0; p < in->nperiods && tries < 40; p++) {
         const plan_period_t *pr = &in->periods[p];
-        if (pr->elsewhere || pr->to < out->window_from - 7 || pr->from > out->window_to + 7)
+        /* An absence before the window can be what pushed the training there. */
+        if (pr->elsewhere || pr->to < in->earliest || pr->from > out->window_to + 7)
             continue;
         tries++;
         int n = 0;
@@ -406,6 +407,31 @@ static int try_periods(const plan_input_t *in, plan_result_t *out) {
     return PLAN_OK;
 }
 
+/* When reconsidering one organisation's absence would make a plan exist, that absence is the real
+ * cause: it is named among the reasons, and the end date (which only looks like the cause) is not.
+ */
+static void blame_absence(const plan_ctx_t *c, reasons_t *rs, const plan_result_t *out) {
+    const plan_input_t *in = c->in;
+    int p = -1;
+    for (int i = 0; i < out->nrelaxations && p < 0; i++)
+        if (out->relaxations[i].kind == PLAN_X_UNAVAILABILITY &&
+            in->resources[in->periods[out->relaxations[i].value].resource].is_org)
+            p = out->relaxations[i].value;
+    if (p < 0)
+        return;
+    int n = 0;
+    for (int i = 0; i < rs->n; i++)
+        if (rs->items[i].kind != PLAN_R_END_DATE)
+            rs->items[n++] = rs->items[i];
+    rs->n = n;
+    plan_reason_t *x =
+        reason(rs, PLAN_R_UNAVAILABLE, in->periods[p].resource, p, in->periods[p].from);
+    if (x != NULL) {
+        x->from = in->periods[p].from;
+        x->to = in->periods[p].to;
+    }
+}
+
 static int cmp_relaxation(const void *a, const void *b) {
     const plan_relaxation_t *x = a, *y = b;
     if (x->distance != y->distance)
@@ -428,6 +454,7 @@ int plan_explain(plan_ctx_t *c, plan_result_t *out) {
             return PLAN_ENOMEM;
         }
     }
+    blame_absence(c, &rs, out);
     qsort(out->relaxations, (size_t)out->nrelaxations, sizeof(plan_relaxation_t), cmp_relaxation);
     if (out->nrelaxations > MAX_RELAXATIONS)
         out->nrelaxations = MAX_RELAXATIONS;

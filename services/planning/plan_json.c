@@ -31,11 +31,28 @@ static int resource_of(const plan_doc_t *doc, const char *id) {
     return -1;
 }
 
-static int module_of(const plan_doc_t *doc, const char *key) {
-    for (int i = 0; key != NULL && i < doc->in.nmodules; i++)
-        if (strcmp(doc->modules[i].key, key) == 0)
+/* The module that holds part `*part` (0-based) of curriculum module `key`; *part becomes the
+ * part within it. -1 when the curriculum has no such module. */
+static int module_of(const plan_doc_t *doc, const char *key, int *part) {
+    int first = -1;
+    for (int i = 0; key != NULL && i < doc->in.nmodules; i++) {
+        if (strcmp(doc->modules[i].key, key) != 0)
+            continue;
+        if (first < 0)
+            first = i;
+        int off = doc->part_offset[i];
+        if (*part >= off && (*part < off + doc->modules[i].half_days || i + 1 == doc->in.nmodules ||
+                             strcmp(doc->modules[i + 1].key, key) != 0)) {
+            *part -= off;
             return i;
-    return -1;
+        }
+    }
+    return first;
+}
+
+/* The curriculum module's part (1-based) of part `part` of module m. */
+static int part_number(const plan_doc_t *doc, int m, int part) {
+    return part + 1 + (m >= 0 ? doc->part_offset[m] : 0);
 }
 
 static int org_of(const plan_doc_t *doc, const char *id) {
@@ -67,21 +84,32 @@ static int parse_cluster(plan_doc_t *doc, const cJSON *c) {
     return 0;
 }
 
+/* Reads the curriculum. A training whose half-days are separate becomes one module per half-day,
+ * so that each is followed by its own coaching cycle. */
 static int parse_modules(plan_doc_t *doc, const cJSON *list, int *failed) {
-    doc->modules = alloc((size_t)cJSON_GetArraySize(list), sizeof(plan_module_t), failed);
+    size_t n = (size_t)cJSON_GetArraySize(list) * PLAN_MAX_HALF_DAYS;
+    doc->modules = alloc(n, sizeof(plan_module_t), failed);
+    doc->part_offset = alloc(n, sizeof(int), failed);
     const cJSON *m;
     cJSON_ArrayForEach(m, list) {
-        if (doc->modules == NULL)
+        if (doc->modules == NULL || doc->part_offset == NULL)
             return -1;
         const char *kind = str(m, "kind");
-        plan_module_t *x = &doc->modules[doc->in.nmodules++];
-        x->key = str(m, "key");
-        x->title = str(m, "title");
-        x->kind =
-            kind != NULL && strcmp(kind, "gap_analysis") == 0 ? PLAN_GAP_ANALYSIS : PLAN_TRAINING;
-        x->half_days = num(m, "half_days", 1);
-        if (x->key == NULL || x->title == NULL)
+        plan_module_t x = {str(m, "key"), str(m, "title"),
+                           kind != NULL && strcmp(kind, "gap_analysis") == 0 ? PLAN_GAP_ANALYSIS
+                                                                             : PLAN_TRAINING,
+                           num(m, "half_days", 1)};
+        if (x.key == NULL || x.title == NULL || x.half_days < 1 || x.half_days > PLAN_MAX_HALF_DAYS)
             return -1;
+        int separate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "separate_half_days")) &&
+                       x.kind == PLAN_TRAINING;
+        for (int k = 0; k < (separate ? x.half_days : 1); k++) {
+            doc->part_offset[doc->in.nmodules] = k;
+            doc->modules[doc->in.nmodules] = x;
+            if (separate)
+                doc->modules[doc->in.nmodules].half_days = 1;
+            doc->in.nmodules++;
+        }
     }
     return 0;
 }
@@ -146,10 +174,12 @@ static void parse_sessions(plan_doc_t *doc, const cJSON *list) {
     const cJSON *s;
     cJSON_ArrayForEach(s, list) {
         const char *kind = str(s, "kind");
+        int part = num(s, "part", 1) - 1;
+        int module = module_of(doc, str(s, "module_key"), &part);
         plan_session_t x = {str(s, "id"),
                             PLAN_TRAINING,
-                            module_of(doc, str(s, "module_key")),
-                            num(s, "part", 1) - 1,
+                            module,
+                            part,
                             org_of(doc, str(s, "organisation_id")),
                             0,
                             slot_of(str(s, "slot")),
@@ -248,6 +278,7 @@ int plan_doc_parse(const char *text, plan_doc_t *doc, char *err, size_t errlen) 
 void plan_doc_free(plan_doc_t *doc) {
     cJSON_Delete(doc->root);
     free(doc->modules);
+    free(doc->part_offset);
     free(doc->resources);
     free(doc->orgs);
     free(doc->trainers);
@@ -300,6 +331,19 @@ static const char *org_id(const plan_doc_t *doc, int o) {
     return o >= 0 && o < doc->in.norgs ? doc->resources[doc->orgs[o].resource].id : NULL;
 }
 
+static const char *resource_name(const plan_doc_t *doc, int r) {
+    return r >= 0 && r < doc->in.nresources ? doc->resources[r].name : NULL;
+}
+
+/* Who a change affects: the organisation (NULL for a training: everyone), the trainer, the coach.
+ */
+static void add_people(cJSON *o, const plan_doc_t *doc, const plan_session_t *s) {
+    add_nullable(o, "organisation_name",
+                 s->org >= 0 ? doc->resources[doc->orgs[s->org].resource].name : NULL);
+    add_nullable(o, "trainer_name", resource_name(doc, s->trainer));
+    add_nullable(o, "coach_name", resource_name(doc, s->coach));
+}
+
 static int moved(const plan_doc_t *doc, const plan_session_t *s) {
     const plan_session_t *c = s->origin >= 0 ? &doc->current[s->origin] : NULL;
     return c != NULL && (c->day != s->day || c->slot != s->slot || c->half_days != s->half_days);
@@ -313,10 +357,9 @@ static cJSON *session_json(const plan_doc_t *doc, const plan_session_t *s) {
     add_nullable(o, "module_key", s->module >= 0 ? doc->modules[s->module].key : NULL);
     add_nullable(o, "title", s->module >= 0 ? doc->modules[s->module].title : NULL);
     if (s->kind != PLAN_COACHING)
-        cJSON_AddNumberToObject(o, "part", s->part + 1);
+        cJSON_AddNumberToObject(o, "part", part_number(doc, s->module, s->part));
     add_nullable(o, "organisation_id", org_id(doc, s->org));
-    add_nullable(o, "organisation_name",
-                 s->org >= 0 ? doc->resources[doc->orgs[s->org].resource].name : NULL);
+    add_people(o, doc, s);
     plan_json_add_day(o, "date", s->day);
     cJSON_AddStringToObject(o, "slot", slot_names[s->slot]);
     cJSON_AddNumberToObject(o, "half_days", s->half_days);
@@ -328,6 +371,7 @@ static cJSON *session_json(const plan_doc_t *doc, const plan_session_t *s) {
         cJSON *prev = cJSON_AddObjectToObject(o, "previous");
         plan_json_add_day(prev, "date", c->day);
         cJSON_AddStringToObject(prev, "slot", slot_names[c->slot]);
+        cJSON_AddNumberToObject(prev, "half_days", c->half_days);
     }
     return o;
 }
@@ -417,8 +461,12 @@ cJSON *plan_preview_json(const plan_doc_t *doc, const plan_result_t *r, int full
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "id", c->id);
         cJSON_AddStringToObject(x, "kind", kind_names[c->kind]);
+        add_nullable(x, "module_key", c->module >= 0 ? doc->modules[c->module].key : NULL);
+        add_nullable(x, "title", c->module >= 0 ? doc->modules[c->module].title : NULL);
+        add_people(x, doc, c);
         plan_json_add_day(x, "date", c->day);
         cJSON_AddStringToObject(x, "slot", slot_names[c->slot]);
+        cJSON_AddNumberToObject(x, "half_days", c->half_days);
         cJSON_AddItemToArray(list, x);
     }
     if (r->feasible)
@@ -450,7 +498,7 @@ static cJSON *write_json(const plan_doc_t *doc, const plan_session_t *s, const c
         cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "kind", kind_names[s->kind]);
     cJSON_AddStringToObject(o, "module_key", doc->modules[s->module].key);
-    cJSON_AddNumberToObject(o, "part", s->part + 1);
+    cJSON_AddNumberToObject(o, "part", part_number(doc, s->module, s->part));
     add_nullable(o, "organisation_id", org_id(doc, s->org));
     plan_json_add_day(o, "date", s->day);
     cJSON_AddStringToObject(o, "slot", slot_names[s->slot]);

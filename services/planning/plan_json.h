@@ -11,6 +11,8 @@ typedef struct plan_doc {
     cJSON *root;
     plan_input_t in;
     plan_module_t *modules;
+    int *part_offset; /* per module: a separate half-day of a curriculum module is a module of
+                         its own, whose part 0 is the curriculum module's part 1 + offset */
     plan_resource_t *resources;
     plan_org_t *orgs;
     int *trainers;

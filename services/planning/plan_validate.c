@@ -77,17 +77,37 @@ static int well_formed(const plan_input_t *in, const plan_session_t *s) {
            (s->kind == PLAN_TRAINING || s->org >= 0);
 }
 
+/* Booked coaching left where it was: the cluster's weekdays and end date do not bind it (they are
+ * the scheduler's preferences, not the coach's), only collisions do. */
+static int booked_in_place(const plan_input_t *in, const plan_session_t *s) {
+    if (s->kind != PLAN_COACHING || s->origin < 0 || s->origin >= in->ncurrent)
+        return 0;
+    const plan_session_t *c = &in->current[s->origin];
+    return c->kind == PLAN_COACHING && c->day == s->day && c->slot == s->slot &&
+           c->half_days == s->half_days;
+}
+
+/* The coach a coaching session or gap analysis must have: the organisation's, or for booked
+ * coaching the coach it was booked with. */
+static int right_coach(const plan_input_t *in, const plan_session_t *s) {
+    if (s->org < 0 || s->coach == in->orgs[s->org].coach)
+        return 1;
+    return s->kind == PLAN_COACHING && s->origin >= 0 && s->origin < in->ncurrent &&
+           in->current[s->origin].coach == s->coach;
+}
+
 /* Day, weekday, holiday and every resource's availability of one session. */
 static void check_slot(plan_ctx_t *c, vlist_t *v, const plan_session_t *ss, int i) {
     const plan_input_t *in = c->in;
     const plan_session_t *s = &ss[i];
     char what[160];
     describe(in, s, what, sizeof(what));
-    if (s->day < in->earliest || s->day > in->end) {
+    if (booked_in_place(in, s)) {
+        /* only the resources below */
+    } else if (s->day < in->earliest || s->day > in->end) {
         add(v, i, -1, "%s is outside the period that can be planned", what);
         return;
-    }
-    if (!c->day_ok[s->day - c->base]) {
+    } else if (!c->day_ok[s->day - c->base]) {
         add(v, i, -1, "%s falls on a public holiday or a weekday the cluster does not allow", what);
         return;
     }
@@ -102,7 +122,7 @@ static void check_slot(plan_ctx_t *c, vlist_t *v, const plan_session_t *ss, int 
         }
     if (s->kind == PLAN_TRAINING && s->trainer < 0)
         add(v, i, -1, "%s has no trainer", what);
-    if (s->kind != PLAN_TRAINING && s->org >= 0 && s->coach != in->orgs[s->org].coach)
+    if (s->kind != PLAN_TRAINING && !right_coach(in, s))
         add(v, i, -1, "%s is not with the organisation's coach", what);
     if (s->kind == PLAN_TRAINING && s->trainer >= 0) {
         int ok = 0;
@@ -180,11 +200,12 @@ static void check_trainings(plan_ctx_t *c, vlist_t *v, const plan_session_t *ss,
             if (start <= prev_end)
                 add(v, idx[0], prev_first, "%s must come after %s", in->modules[m].title,
                     in->modules[prev].title);
-            else if (gap < in->gap_min_days || gap > in->gap_max_days)
+            else if (plan_gap_cost(in, gap) == PLAN_FAIL)
                 add(v, idx[0], prev_first,
-                    "%s would be %d days after %s; the cluster allows %d to %d days",
+                    "%s would be %d days after %s; the cluster allows %d to %d days (%d at most "
+                    "when that keeps other sessions in place)",
                     in->modules[m].title, gap, in->modules[prev].title, in->gap_min_days,
-                    in->gap_max_days);
+                    in->gap_max_days, in->gap_max_days + PLAN_GAP_STRETCH_DAYS);
         }
         prev = m;
         prev_first = idx[0];
@@ -249,9 +270,11 @@ static void check_coaching_and_pins(plan_ctx_t *c, vlist_t *v, const plan_sessio
     for (int o = 0; o < in->norgs; o++) {
         int count = 0, existing = 0;
         for (int i = 0; i < n; i++)
-            count += ss[i].kind == PLAN_COACHING && ss[i].org == o;
+            if (ss[i].kind == PLAN_COACHING && ss[i].org == o)
+                count += ss[i].half_days;
         for (int i = 0; i < in->ncurrent; i++)
-            existing += in->current[i].kind == PLAN_COACHING && in->current[i].org == o;
+            if (in->current[i].kind == PLAN_COACHING && in->current[i].org == o)
+                existing += in->current[i].half_days;
         int limit =
             in->orgs[o].coaching_half_days > existing ? in->orgs[o].coaching_half_days : existing;
         if (count > limit)

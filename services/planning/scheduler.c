@@ -4,6 +4,7 @@
  * completion, then earliest dates. Gap analyses are placed greedily in their window, coaching
  * afterwards (plan_coaching.c). Everything is deterministic: ties go to the earlier day, the
  * morning, the earlier organisation or trainer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,8 @@ static int next_part(const plan_ctx_t *c, plan_day_t first, int prev_end, int si
     return 0;
 }
 
+/* *moves is the cost of the placement: PLAN_COST_MOVE per moved session and per booked coaching
+ * half-day it would displace. */
 int plan_place_training(plan_ctx_t *c, int m, plan_day_t d, int s, plan_session_t *parts,
                         int *nparts, plan_day_t *end, int *moves) {
     const plan_input_t *in = c->in;
@@ -115,7 +118,9 @@ int plan_place_training(plan_ctx_t *c, int m, plan_day_t d, int s, plan_session_
             return 0;
         }
         if (cs != NULL && !pinned && (ps.day != cs->day || ps.slot != cs->slot))
-            (*moves)++;
+            *moves += PLAN_COST_MOVE;
+        for (int h = 0; !pinned && h < ps.half_days; h++)
+            *moves += PLAN_COST_MOVE * c->coached[plan_h(c, ps.day, ps.slot) + h];
         prev_end = plan_h(c, ps.day, ps.slot) + ps.half_days - 1;
         *end = ps.day;
         if (parts != NULL)
@@ -269,20 +274,23 @@ static void relax_node(plan_ctx_t *c, int j, plan_day_t d, plan_node_t *node, in
     }
     const plan_node_t *prev = layer(c, j - 1);
     int fixed = pinned_first(c, j) != NULL && pinned_first(c, j - 1) != NULL;
-    plan_day_t lo = fixed ? c->base : d - in->gap_max_days;
-    plan_day_t hi = fixed ? d - 1 : d - in->gap_min_days;
+    plan_day_t lo = fixed ? c->base : d - in->gap_max_days - PLAN_GAP_STRETCH_DAYS;
+    plan_day_t hi = fixed ? d - 1 : d - plan_gap_floor(in);
     if (lo < c->base)
         lo = c->base;
     for (int h = plan_h(c, lo, 0); h <= plan_h(c, hi, 1) && h >= 0; h++) {
         const plan_node_t *p = &prev[h];
         if (p->moves == INT32_MAX || (!fixed && p->end >= d))
             continue;
+        int gap = fixed ? 0 : plan_gap_cost(in, d - (c->base + h / 2));
+        if (gap == PLAN_FAIL)
+            continue;
         /* A window that closed before today needs nothing more (closed_window_warnings). */
         int32_t g = d <= in->earliest ? p->end : ga_after(c, j, p->end);
         if (g == PLAN_FAIL || (g >= d && g != p->end))
             continue;
-        if (better(p->moves + moves, p->sum + sum, node)) {
-            node->moves = p->moves + moves;
+        if (better(p->moves + moves + gap, p->sum + sum, node)) {
+            node->moves = p->moves + moves + gap;
             node->sum = p->sum + sum;
             node->pred = h;
         }
@@ -352,8 +360,8 @@ int plan_run(plan_ctx_t *c, int *last) {
             c->failed_layer = j;
             return 0;
         }
-        lo = rmin + in->gap_min_days;
-        hi = rmax + in->gap_max_days;
+        lo = rmin + plan_gap_floor(in);
+        hi = rmax + in->gap_max_days + PLAN_GAP_STRETCH_DAYS;
     }
     const plan_node_t *nodes = layer(c, K - 1);
     for (int h = 0; h < c->ndays * 2; h++) {
@@ -414,6 +422,31 @@ static int take(plan_ctx_t *c, plan_result_t *out, int *cap, uint8_t *used,
     return PLAN_OK;
 }
 
+/* Says which preference a plan bends: a gap longer than the cluster prefers, and why. */
+static int stretch_warning(plan_ctx_t *c, int j, const plan_day_t *starts, plan_result_t *out) {
+    const plan_input_t *in = c->in;
+    int gap = starts[j] - starts[j - 1];
+    if ((gap <= in->gap_max_days && gap >= in->gap_min_days) ||
+        (pinned_first(c, j) != NULL && pinned_first(c, j - 1) != NULL))
+        return PLAN_OK;
+    char from[11], to[11], weeks[48];
+    plan_day_format(starts[j - 1], from);
+    plan_day_format(starts[j], to);
+    if (gap % 7 == 0)
+        snprintf(weeks, sizeof(weeks), "%d weeks", gap / 7);
+    else
+        snprintf(weeks, sizeof(weeks), "%d weeks %d day%s", gap / 7, gap % 7,
+                 gap % 7 == 1 ? "" : "s");
+    int longer = gap > in->gap_max_days;
+    return plan_warn(out,
+                     "%s (%s) comes %s after %s (%s), %s than the %d weeks between trainings the "
+                     "cluster prefers: a %s cycle here keeps the other sessions where they are",
+                     in->modules[c->train[j]].title, to, weeks, in->modules[c->train[j - 1]].title,
+                     from, longer ? "longer" : "shorter",
+                     (longer ? in->gap_max_days : in->gap_min_days) / 7,
+                     longer ? "longer" : "shorter");
+}
+
 static int place_trainings(plan_ctx_t *c, int last, plan_day_t *starts, plan_day_t *ends,
                            plan_result_t *out, int *cap, uint8_t *used) {
     int K = c->ntrain, *nodes = malloc(((size_t)K + 1) * sizeof(int));
@@ -431,6 +464,8 @@ static int place_trainings(plan_ctx_t *c, int last, plan_day_t *starts, plan_day
         plan_place_training(c, c->train[j], starts[j], nodes[j] % 2, parts, &np, &ends[j], &moves);
         for (int p = 0; p < np && rc == PLAN_OK; p++)
             rc = take(c, out, cap, used, &parts[p]);
+        if (rc == PLAN_OK && j > 0)
+            rc = stretch_warning(c, j, starts, out);
     }
     free(nodes);
     return rc;

@@ -4,8 +4,11 @@
  * curriculum order, the gap between trainings, every organisation and a trainer free, nobody
  * double-booked (bookings in other clusters arrive as "elsewhere" periods), public holidays,
  * allowed weekdays and pinned (confirmed, done or past) sessions left where they are. Among the
- * plans that satisfy them it picks the one with the fewest moved sessions, then the earliest
- * completion, then the earliest dates, and spreads coaching evenly over the cycles. */
+ * plans that satisfy them it picks the cheapest: moved sessions, coaching that a training would
+ * displace and gaps longer than the cluster prefers each cost (see PLAN_COST_*), then the earliest
+ * completion, then the earliest dates. Coaching is spread evenly over the cycles; coaching that is
+ * already booked stays where it is unless something collides with it, and is then moved with all
+ * its half-days, never dropped. */
 #pragma once
 #include <stddef.h>
 
@@ -15,6 +18,15 @@
 #define PLAN_MAX_PARTS PLAN_MAX_HALF_DAYS
 #define PLAN_MAX_SPAN_DAYS 4000 /* horizon of one plan, relaxations included */
 #define PLAN_PART_SPREAD_DAYS 7 /* the sessions of one training module lie within a week */
+/* The gap between trainings is a preference: a plan may exceed the longest gap by up to
+ * PLAN_GAP_STRETCH_DAYS, or fall short of the shortest by up to PLAN_GAP_SHRINK_DAYS (never below
+ * a week), at a cost (PLAN_COST_STRETCH_*) lower than moving one session (PLAN_COST_MOVE): one
+ * longer or shorter cycle beats moving every later training. */
+#define PLAN_GAP_STRETCH_DAYS 14
+#define PLAN_GAP_SHRINK_DAYS 7
+#define PLAN_COST_MOVE 4         /* per moved session, or per coaching half-day it displaces */
+#define PLAN_COST_STRETCH_BASE 1 /* a gap longer than preferred ... */
+#define PLAN_COST_STRETCH_WEEK 1 /* ... plus this per started week beyond it */
 
 enum { PLAN_MORNING = 0, PLAN_AFTERNOON = 1 };
 enum { PLAN_TRAINING = 0, PLAN_GAP_ANALYSIS = 1, PLAN_COACHING = 2 };

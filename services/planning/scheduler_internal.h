@@ -23,6 +23,7 @@ typedef struct plan_ctx {
     int ndays;
     uint8_t *blocked; /* [resource * ndays * 2 + half-day]: PLAN_B_* */
     uint8_t *booked;  /* [resource * ndays * 2 + half-day]: used by this plan */
+    uint8_t *coached; /* [half-day]: organisations' booked (not pinned) coaching half-days */
     uint8_t *day_ok;  /* [day]: an allowed weekday and no holiday */
     int *lookup;      /* [(module * PLAN_MAX_PARTS + part) * (norgs + 1) + org + 1]: current idx */
     uint8_t *duplicate; /* [current]: a second session for the same module part */
@@ -60,6 +61,12 @@ static inline int plan_free(const plan_ctx_t *c, int r, plan_day_t d, int slot) 
 static inline int plan_day_usable(const plan_ctx_t *c, plan_day_t d) {
     return d >= c->in->earliest && d <= c->in->end && plan_in_span(c, d) && c->day_ok[d - c->base];
 }
+
+/** The cost of a gap of `days` between the starts of two trainings: 0 within the preferred gaps,
+ * PLAN_FAIL beyond the stretch or shrink allowed. */
+int plan_gap_cost(const plan_input_t *in, int days);
+/** The shortest gap allowed at a cost. */
+int plan_gap_floor(const plan_input_t *in);
 
 /** Current session for a module part (org -1 for trainings), or -1. */
 int plan_lookup(const plan_ctx_t *c, int module, int part, int org);

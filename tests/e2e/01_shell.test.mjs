@@ -83,6 +83,8 @@ test('an API refusal appears in the form with its message, and an ended session 
   const alert = form.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.innerText(), /invalid_body|invalid_value/);
+  // The details line carries the request id, for the user to quote.
+  assert.match(await alert.innerText(), /request [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
   // The session ends on the server (a logout elsewhere): the next request brings the login back.
   const token = await page.evaluate(() => sessionStorage.getItem('isms.token'));
   const out = await fetch(`${BASE}/v1/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });

@@ -68,6 +68,12 @@ test('programme: the explanation when no plan exists, then preview and apply', a
   const list = page.getByRole('table', { name: 'Every session of the programme in date order' });
   await list.waitFor();
   assert.ok((await list.getByRole('row').count()) > 20, 'the list shows the programme');
+  // Within a day the morning comes first, and a whole-day session says so.
+  const rows = (await list.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split('\t'));
+  for (let i = 1; i < rows.length; i++)
+    if (rows[i][0] === rows[i - 1][0]) assert.ok(!(rows[i - 1][1] === 'afternoon' && rows[i][1] === 'morning'), `afternoon before morning on ${rows[i][0]}`);
+  assert.ok(rows.some((r) => r[1] === 'whole day'), 'a whole-day session shows as "whole day"');
+  assert.ok(!rows.some((r) => /\(whole day\)/.test(r[1])));
   await page.getByRole('radio', { name: 'Calendar' }).check();
   me.assertClean();
 });

@@ -24,9 +24,10 @@ Test(planning, previews_applies_and_refuses_a_stale_version) {
     char version[40];
     snprintf(version, sizeof(version), "%s", pw_str(r->json, "plan_version"));
     cr_assert_eq(strlen(version), 32);
-    /* 11 training sessions, 2 x 2 gap-analysis half-days, 6 + 4 coaching half-days */
-    cr_assert_eq(cJSON_GetArraySize(item(r->json, "sessions")), 11 + 4 + 10, "%s", r->body);
-    cr_assert_eq(pw_int(item(r->json, "summary"), "created"), 25);
+    /* 12 training sessions (security measures as two separate half-days), 2 x 2 gap-analysis
+     * half-days, 6 + 4 coaching half-days */
+    cr_assert_eq(cJSON_GetArraySize(item(r->json, "sessions")), 12 + 4 + 10, "%s", r->body);
+    cr_assert_eq(pw_int(item(r->json, "summary"), "created"), 26);
     it_response_free(r);
     /* Previewing writes nothing and gives the same version again. */
     cr_assert_eq(it_db_long(admin,
@@ -42,7 +43,7 @@ Test(planning, previews_applies_and_refuses_a_stale_version) {
     snprintf(body, sizeof(body), "{\"plan_version\":\"%s\"}", version);
     r = pw_call(srv, &w, U_COORD, "POST", body, "/v1/clusters/%s/plan/apply", w.id[C1]);
     cr_assert_eq(r->status, 200, "%s", r->body);
-    cr_assert_eq(pw_int(r->json, "created"), 15);
+    cr_assert_eq(pw_int(r->json, "created"), 16);
     cr_assert_eq(pw_int(r->json, "coaching_booked"), 10);
     it_response_free(r);
     cr_assert_eq(it_db_long(admin,
@@ -56,7 +57,7 @@ Test(planning, previews_applies_and_refuses_a_stale_version) {
     it_response_free(r);
     /* A new preview keeps every session where it is. */
     r = pw_call(srv, &w, U_COORD, "POST", NULL, "/v1/clusters/%s/plan", w.id[C1]);
-    cr_assert_eq(pw_int(item(r->json, "summary"), "kept"), 25, "%s", r->body);
+    cr_assert_eq(pw_int(item(r->json, "summary"), "kept"), 26, "%s", r->body);
     cr_assert_eq(pw_int(item(r->json, "summary"), "moved"), 0);
     it_response_free(r);
     r = pw_call(srv, &w, U_COORD, "POST", "{\"plan_version\":\"nothex\"}",
@@ -94,7 +95,7 @@ Test(planning, only_the_coordinator_plans_and_other_tenants_see_nothing) {
         other += org != NULL && strcmp(org, w.id[O_A]) != 0;
         cr_assert(cJSON_IsNull(item(s, "notes")), "a member sees private notes");
     }
-    cr_assert_eq(trainings, 11);
+    cr_assert_eq(trainings, 12);
     cr_assert_eq(own, 2);
     cr_assert_eq(other, 0);
     it_response_free(r);

@@ -92,9 +92,9 @@ Test(planning_feeds, every_feed_parses_and_shows_changes_without_private_notes) 
     it_assert_error(r, 404, "not_found");
     it_response_free(r);
 
-    /* The organisation: 11 trainings, its 2 gap-analysis half-days and 6 coaching half-days. */
+    /* The organisation: 12 trainings, its 2 gap-analysis half-days and 6 coaching half-days. */
     cJSON *feed = fetch_and_parse(srv, org_url);
-    cr_assert_eq(cJSON_GetArraySize(item(feed, "events")), 11 + 2 + 6);
+    cr_assert_eq(cJSON_GetArraySize(item(feed, "events")), 12 + 2 + 6);
     cr_assert_str_eq(cJSON_GetArrayItem(item(feed, "zones"), 0)->valuestring, "Europe/Luxembourg");
     const cJSON *e = event_of(feed, it1);
     cr_assert_not_null(e);
@@ -114,7 +114,7 @@ Test(planning_feeds, every_feed_parses_and_shows_changes_without_private_notes) 
     cJSON_Delete(feed);
 
     feed = fetch_and_parse(srv, cluster_url);
-    cr_assert_eq(cJSON_GetArraySize(item(feed, "events")), 11);
+    cr_assert_eq(cJSON_GetArraySize(item(feed, "events")), 12);
     cJSON_Delete(feed);
     feed = fetch_and_parse(srv, staff_url);
     cr_assert_eq(cJSON_GetArraySize(item(feed, "events")), 4 + 10);

@@ -40,13 +40,17 @@ async function errorFrom(res) {
     body = null;
   }
   const err = body && body.error;
+  // The server's id of the request, which its log carries too: a user can quote it.
+  const requestId = res.headers.get('X-Request-Id');
   if (err && typeof err.message === 'string') {
     const { code, message, ...details } = err;
     const retry = res.headers.get('Retry-After');
     if (retry) details.retry_after = Number(retry);
+    if (requestId) details.request_id = requestId;
     return new ApiError(res.status, code || 'error', message, details);
   }
-  return new ApiError(res.status, 'http_' + res.status, t('error.http', { status: res.status }));
+  const details = requestId ? { request_id: requestId } : {};
+  return new ApiError(res.status, 'http_' + res.status, t('error.http', { status: res.status }), details);
 }
 
 function unauthenticated(err) {

@@ -2,7 +2,7 @@
 // per role, hash routing to the views, and the status area where errors and progress appear.
 import { get, post, session } from './api.js';
 import { t } from './strings.js';
-import { h, render, clear, setStatusArea, showError, notify, select, guard, loading } from './ui.js';
+import { h, render, clear, setStatusArea, showError, notify, errorDetails, select, guard, loading } from './ui.js';
 import { renderLogin } from './view-login.js';
 import { renderClusters } from './view-clusters.js';
 import { renderProgramme } from './view-programme.js';
@@ -155,7 +155,7 @@ async function logout() {
   try {
     await post('/v1/auth/logout');
   } catch (e) {
-    if (e.status !== 401) state.flash = [e.message, 'error', e.code];
+    if (e.status !== 401) state.flash = [e.message, 'error', errorDetails(e)];
   }
   session.token = null;
   state.me = null;
@@ -166,7 +166,7 @@ async function logout() {
 window.addEventListener('isms:unauthenticated', () => {
   if (!state.me) return;
   state.me = null;
-  state.flash = [t('app.session_ended'), 'error', 'unauthenticated'];
+  state.flash = [t('app.session_ended'), 'error', t('error.code', { code: 'unauthenticated' })];
   layout();
   go('#/login');
 });

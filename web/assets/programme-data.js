@@ -3,7 +3,7 @@
 // conflicts between them (a session in a half-day when somebody it needs is unavailable). Pure
 // functions over API answers, plus the loader that fetches them.
 import { get, listAll } from './api.js';
-import { addDays } from './ui.js';
+import { addDays, bySessionTime } from './ui.js';
 
 const dayNumber = (iso) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86400000);
 const half = (iso, slot) => dayNumber(iso) * 2 + (slot === 'afternoon' ? 1 : 0);
@@ -94,7 +94,7 @@ export async function loadProgramme(clusterId) {
   const sessions = [
     ...trainings.map((s) => ({ ...fromTraining(s), organisation_name: s.organisation_id ? names.get(s.organisation_id) : null })),
     ...coaching.flatMap((list, i) => list.map((s) => fromCoaching(s, enrolments[i].organisation_name))),
-  ].sort((x, y) => (x.date + x.slot).localeCompare(y.date + y.slot));
+  ].sort(bySessionTime('date'));
   const unavailability = [...orgUnav.flatMap((r) => r.items || []), ...userUnav.flatMap((r) => (r.items || []).filter((u) => u.user_id))];
   const lastSession = sessions.length ? sessions[sessions.length - 1].date : cluster.target_end_date;
   const to = lastSession > cluster.target_end_date ? lastSession : cluster.target_end_date;

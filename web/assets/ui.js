@@ -1,7 +1,7 @@
 // DOM helpers shared by the views: elements built without HTML strings, labelled form fields,
 // tables, the status area (notices, errors with the API's message, progress of long operations),
 // dialogs, and formatting of dates, numbers and money.
-import { t, LOCALE } from './strings.js';
+import { t, label, LOCALE } from './strings.js';
 
 /** Creates an element: props are attributes, `class`, `text`, on<event> handlers and the
  * properties value/checked/selected/disabled/hidden/required; children are nodes or strings. */
@@ -48,14 +48,23 @@ export function setStatusArea(el) {
   statusArea = el;
 }
 
-/** A message box for an error: the API's message, its code, and the field when it names one. */
+/** The details line of an error: the field it names, when to retry, its code and the request id
+ * to quote when asking for help; null when there is nothing to add. */
+export function errorDetails(err) {
+  const d = err.details || {};
+  const extra = [];
+  if (d.field) extra.push(t('error.field', { field: d.field }));
+  if (d.retry_after) extra.push(t('error.retry_after', { seconds: d.retry_after }));
+  if (err.code) extra.push(t('error.code', { code: err.code }));
+  if (d.request_id) extra.push(t('error.request', { id: d.request_id }));
+  return extra.length ? extra.join(' · ') : null;
+}
+
+/** A message box for an error: the API's message and its details line. */
 export function errorBox(err) {
   const parts = [h('p', { class: 'error-message', text: err.message || t('error.unknown') })];
-  const extra = [];
-  if (err.details && err.details.field) extra.push(t('error.field', { field: err.details.field }));
-  if (err.details && err.details.retry_after) extra.push(t('error.retry_after', { seconds: err.details.retry_after }));
-  if (err.code) extra.push(t('error.code', { code: err.code }));
-  if (extra.length) parts.push(h('p', { class: 'error-code', text: extra.join(' · ') }));
+  const extra = errorDetails(err);
+  if (extra) parts.push(h('p', { class: 'error-code', text: extra }));
   return h('div', { class: 'alert alert-error', role: 'alert' }, parts);
 }
 
@@ -66,18 +75,18 @@ export function showError(err, where = null) {
     render(where, errorBox(err));
     return;
   }
-  notify(err.message || t('error.unknown'), 'error', err.code);
+  notify(err.message || t('error.unknown'), 'error', errorDetails(err));
 }
 
 /** A notice in the status area; errors stay until dismissed, others go after a while. */
-export function notify(message, kind = 'info', code = null) {
+export function notify(message, kind = 'info', details = null) {
   if (!statusArea) return;
   const close = h('button', { type: 'button', class: 'link', text: t('common.dismiss') });
   const box = h(
     'div',
     { class: `alert alert-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     h('p', { text: message }),
-    code ? h('p', { class: 'error-code', text: t('error.code', { code }) }) : null,
+    details ? h('p', { class: 'error-code', text: details }) : null,
     close,
   );
   close.addEventListener('click', () => box.remove());
@@ -289,6 +298,13 @@ export const addDays = (iso, n) => isoDay(new Date(parseDay(iso).getTime() + n *
 export const fmtDate = (iso) => (iso ? dateFmt.format(parseDay(iso.slice(0, 10))) : '—');
 export const fmtDay = (iso) => (iso ? weekdayFmt.format(parseDay(iso)) : '—');
 export const fmtMonth = (iso) => monthFmt.format(parseDay(iso));
+
+/** When a session takes place within its day: "morning", "afternoon" or "whole day". */
+export const fmtSlot = (slot, halfDays) => (halfDays === 2 ? t('slot.whole_day') : label('slot', slot));
+const slotIndex = (slot) => (slot === 'afternoon' ? 1 : 0);
+/** Orders sessions by day, the morning before the afternoon; `date` names the day's field. */
+export const bySessionTime = (date = 'session_date') => (a, b) =>
+  a[date] === b[date] ? slotIndex(a.slot) - slotIndex(b.slot) : a[date] < b[date] ? -1 : 1;
 export const fmtTime = (ts) => (ts ? timeFmt.format(new Date(ts)) : '—');
 export const fmtNumber = (n, digits = 0) =>
   n === null || n === undefined ? '—' : new Intl.NumberFormat(LOCALE, { maximumFractionDigits: digits }).format(n);

@@ -4,7 +4,7 @@
 // a training, who was present.
 import { get, put, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, dataTable, badge, busy, showError, checkbox, fmtDay, fmtTime, todayIso, addDays, notify } from './ui.js';
+import { h, render, clear, section, dataTable, badge, busy, showError, checkbox, fmtDay, fmtSlot, bySessionTime, fmtTime, todayIso, addDays, notify } from './ui.js';
 
 // ---- member: the report ---------------------------------------------------------------------------
 
@@ -54,7 +54,7 @@ export async function renderSessions(ctx) {
   const from = past ? '' : `?from=${addDays(todayIso(), -30)}`;
   const sessions = (await listAll(coordinator ? `/v1/clusters/${clusterId}/training-sessions${from}` : `/v1/users/${ctx.state.me.user.id}/training-sessions${from}`))
     .filter((s) => s.status !== 'cancelled')
-    .sort((a, b) => (a.session_date + a.slot).localeCompare(b.session_date + b.slot));
+    .sort(bySessionTime());
   const regs = await Promise.all(sessions.map((s) => (s.kind === 'training' ? get(`/v1/training-sessions/${s.id}/registrations`) : null)));
   const target = (regs.find(Boolean) || {}).target_per_organisation || 2;
   const toggle = checkbox(t('sessions.show_past'), past, { id: 'sessions-past' });
@@ -66,8 +66,8 @@ export async function renderSessions(ctx) {
     dataTable({
       caption: t('sessions.caption'),
       columns: [
-        { label: t('sessions.session'), value: (s) => s.title || label('kind', s.kind) },
-        { label: t('sessions.date'), value: (s) => `${fmtDay(s.session_date)} ${label('slot', s.slot)}` },
+        { label: t('sessions.session'), value: (s) => `${s.title || label('kind', s.kind)}${s.organisation_name ? ' · ' + s.organisation_name : ''}` },
+        { label: t('sessions.date'), value: (s) => `${fmtDay(s.session_date)} ${fmtSlot(s.slot, s.half_days)}` },
         { label: t('sessions.kind'), value: (s) => label('kind', s.kind) },
         { label: t('sessions.status'), value: (s) => badge(label('session', s.status), s.status === 'done' ? 'ok' : 'neutral') },
         { label: t('sessions.registered'), value: (s) => registeredCell(regs[sessions.indexOf(s)], target) },

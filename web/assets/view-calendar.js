@@ -3,7 +3,7 @@
 // links (iCalendar URLs with a revocable token, shown once when created).
 import { get, post, del, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtTime, todayIso, confirmDialog } from './ui.js';
+import { h, render, clear, section, field, dataTable, busy, showError, notify, select, fmtDay, fmtSlot, bySessionTime, fmtTime, todayIso, confirmDialog } from './ui.js';
 
 async function agenda(ctx) {
   const me = ctx.state.me;
@@ -28,7 +28,7 @@ async function agenda(ctx) {
   } else if (ctx.cluster()) {
     rows.push(...(await listAll(`/v1/clusters/${ctx.cluster().cluster_id}/training-sessions?from=${today}`)));
   }
-  return rows.filter((s) => s.status !== 'cancelled').sort((a, b) => (a.session_date + a.slot).localeCompare(b.session_date + b.slot));
+  return rows.filter((s) => s.status !== 'cancelled').sort(bySessionTime());
 }
 
 function scopes(ctx) {
@@ -48,7 +48,7 @@ export async function renderCalendar(ctx) {
       caption: t('calendar.upcoming_caption'),
       columns: [
         { label: t('calendar.date'), value: (s) => fmtDay(s.session_date) },
-        { label: t('calendar.slot'), value: (s) => `${label('slot', s.slot)}${s.half_days === 2 ? ' ' + t('programme.all_day') : ''}` },
+        { label: t('calendar.slot'), value: (s) => fmtSlot(s.slot, s.half_days) },
         { label: t('calendar.kind'), value: (s) => label('kind', s.kind) },
         { label: t('calendar.what'), value: (s) => s.title || '' },
         { label: t('calendar.status'), value: (s) => label('session', s.status) },

@@ -9,7 +9,7 @@ export async function renderCurriculum(ctx) {
   const clusterId = ctx.cluster().cluster_id;
   const [cur, settings] = await Promise.all([get(`/v1/clusters/${clusterId}/curriculum`), get(`/v1/clusters/${clusterId}/planning-settings`)]);
   const modules = (cur.modules || []).slice().sort((a, b) => a.position - b.position)
-    .map(({ module_key, title, kind, half_days }) => ({ module_key, title, kind, half_days }));
+    .map(({ module_key, title, kind, half_days, separate_half_days }) => ({ module_key, title, kind, half_days, separate_half_days: !!separate_half_days }));
   render(ctx.main,
     h('h1', { text: t('curriculum.title') }),
     h('p', { class: 'lead', text: t('curriculum.lead') }),
@@ -18,6 +18,17 @@ export async function renderCurriculum(ctx) {
       moduleEditor(ctx, clusterId, modules)),
     section(t('settings.title'), settingsForm(ctx, clusterId, settings)),
   );
+}
+
+// A training of several half-days: separate half-days, each followed by its coaching cycle, or
+// joined into whole days.
+function separate(m, name, changed) {
+  const box = checkbox(t('curriculum.separate'), m.separate_half_days, { 'aria-label': t('curriculum.separate_of', { title: name }) });
+  box.querySelector('input').addEventListener('change', (e) => {
+    m.separate_half_days = e.target.checked;
+    changed();
+  });
+  return box;
 }
 
 function moduleEditor(ctx, clusterId, modules) {
@@ -68,7 +79,7 @@ function moduleEditor(ctx, clusterId, modules) {
         h('th', { scope: 'row' }, title),
         h('td', { text: m.module_key }),
         h('td', {}, kind),
-        h('td', {}, half),
+        h('td', {}, half, m.kind === 'training' && m.half_days > 1 ? separate(m, name, changed) : null),
         h('td', {}, h('div', { class: 'row-actions' }, move(-1, 'up'), move(1, 'down'), remove)));
     });
     render(list, h('div', { class: 'table-wrap' }, h('table', { id: 'curriculum-table' },

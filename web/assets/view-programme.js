@@ -4,7 +4,7 @@
 // exists), then apply it.
 import { post } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, dataTable, badge, busy, showError, fmtDate, fmtDay, fmtMonth, addDays, parseDay, radios, settle } from './ui.js';
+import { h, render, clear, section, dataTable, badge, busy, showError, fmtDate, fmtDay, fmtSlot, fmtMonth, addDays, parseDay, radios, settle } from './ui.js';
 import { loadProgramme, unavailableDays } from './programme-data.js';
 
 export async function renderProgramme(ctx) {
@@ -48,7 +48,7 @@ function legend() {
 
 function chip(s, data) {
   const conflict = data.conflicts.has(s.id);
-  const time = s.slot === 'afternoon' ? t('programme.pm') : t('programme.am');
+  const time = s.half_days === 2 ? t('programme.day') : s.slot === 'afternoon' ? t('programme.pm') : t('programme.am');
   const short = s.kind === 'training' ? label('module', s.module_key) : s.organisation_name || '';
   const full = `${label('kind', s.kind)}: ${s.title || ''}${s.kind === 'training' ? '' : ` · ${s.organisation_name || ''}`}`;
   return h('li', { class: ['chip', `chip-${s.kind}`, conflict && 'chip-conflict', s.status === 'cancelled' && 'chip-cancelled'], title: `${time} ${full}` },
@@ -102,7 +102,7 @@ function listView(data) {
     caption: t('programme.list_caption'),
     columns: [
       { label: t('programme.date'), value: (s) => fmtDay(s.date) },
-      { label: t('programme.slot'), value: (s) => `${label('slot', s.slot)}${s.half_days === 2 ? ' ' + t('programme.all_day') : ''}` },
+      { label: t('programme.slot'), value: (s) => fmtSlot(s.slot, s.half_days) },
       { label: t('programme.kind'), value: (s) => label('kind', s.kind) },
       { label: t('programme.what'), value: (s) => s.title || '' },
       { label: t('programme.organisation'), value: (s) => (s.kind === 'training' ? t('programme.everyone') : s.organisation_name || '') },
@@ -155,16 +155,37 @@ function planResult(ctx, clusterId, plan) {
       caption: t('programme.changes'),
       columns: [
         { label: t('programme.change'), value: (x) => badge(label('change', x.change), x.change === 'moved' ? 'warning' : 'info') },
-        { label: t('programme.what'), value: (x) => (x.kind === 'training' ? x.title || '' : `${label('kind', x.kind)} · ${x.organisation_name || ''} (${x.title || ''})`) },
-        { label: t('programme.from'), value: (x) => (x.previous ? `${fmtDay(x.previous.date)} ${label('slot', x.previous.slot)}` : '—') },
-        { label: t('programme.to'), value: (x) => `${fmtDay(x.date)} ${label('slot', x.slot)}` },
+        { label: t('programme.what'), value: what },
+        { label: t('programme.who'), value: who },
+        { label: t('programme.from'), value: (x) => (x.previous ? `${fmtDay(x.previous.date)} ${fmtSlot(x.previous.slot, x.previous.half_days)}` : '—') },
+        { label: t('programme.to'), value: (x) => `${fmtDay(x.date)} ${fmtSlot(x.slot, x.half_days)}` },
       ],
       rows: changed,
       empty: t('programme.nothing_changes'),
     }),
-    (plan.cancelled || []).length ? h('p', { text: t('programme.cancelled', { n: plan.cancelled.length }) }) : null,
+    (plan.cancelled || []).length ? dataTable({
+      caption: t('programme.cancelled', { n: plan.cancelled.length }),
+      columns: [
+        { label: t('programme.what'), value: what },
+        { label: t('programme.who'), value: who },
+        { label: t('programme.date'), value: (x) => `${fmtDay(x.date)} ${fmtSlot(x.slot, x.half_days)}` },
+      ],
+      rows: plan.cancelled,
+    }) : null,
     errors,
     h('div', { class: 'actions' }, apply));
+}
+
+// What a change or cancellation is about, and whom it affects: the organisation (everyone for a
+// training), the trainer, the coach.
+function what(x) {
+  return x.kind === 'training' ? x.title || '' : `${label('kind', x.kind)}${x.title ? ` (${x.title})` : ''}`;
+}
+
+function who(x) {
+  const org = x.kind === 'training' ? t('programme.everyone') : x.organisation_name || '';
+  const staff = [x.trainer_name && t('programme.trainer_named', { name: x.trainer_name }), x.coach_name && t('programme.coach_named', { name: x.coach_name })];
+  return [org, ...staff].filter(Boolean).join(' · ');
 }
 
 function explanation(plan) {

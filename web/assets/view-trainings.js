@@ -2,7 +2,7 @@
 // the method's target of two people per organisation (a backup) in view.
 import { get, post, del, listAll } from './api.js';
 import { t, label } from './strings.js';
-import { h, render, clear, section, field, badge, busy, showError, select, fmtDay, settle } from './ui.js';
+import { h, render, clear, section, field, badge, busy, showError, select, fmtDay, fmtSlot, settle } from './ui.js';
 
 export async function renderTrainings(ctx) {
   const org = ctx.state.me.organisation;
@@ -54,7 +54,7 @@ function trainingCard(ctx, s, reg, org, users) {
   const open = s.status === 'planned' || s.status === 'confirmed';
   return h('section', { class: 'card training', 'aria-label': `${s.title}, ${fmtDay(s.session_date)}` },
     h('h2', { text: s.title }),
-    h('p', {}, `${fmtDay(s.session_date)} · ${label('slot', s.slot)}${s.half_days === 2 ? ' ' + t('programme.all_day') : ''} · ${s.start_time || ''}–${s.end_time || ''} · `, badge(label('session', s.status), 'neutral')),
+    h('p', {}, `${fmtDay(s.session_date)} · ${fmtSlot(s.slot, s.half_days)} · ${s.start_time || ''}–${s.end_time || ''} · `, badge(label('session', s.status), 'neutral')),
     h('p', { class: 'target' }, badge(t('trainings.count', { n: own.registered, target }), own.below_target ? 'warning' : 'ok'), ' ', own.below_target ? t('trainings.below_target') : t('trainings.target_met')),
     people.length ? h('ul', { class: 'people' }, people.map((p) => participant(ctx, p, open))) : h('p', { class: 'empty', text: t('trainings.nobody') }),
     open ? form : null, errors);
