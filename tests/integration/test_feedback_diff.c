@@ -9,8 +9,9 @@
  * construction, so nothing needs normalising. Then both databases get the same live steps through
  * their own servers, each by the post's author there, while event streams are open: an edit, a
  * "me too" taken back and a waiting post deleted (two organisations changed released posts: the
- * changes wait, a tick shows only that they wait, and nothing adds a row to the audit trail), then a "me too" of a third organisation and a tick that
- * publishes them. Ticks run with the same seed of the random source on both sides.
+ * changes wait, a tick shows only that they wait, and nothing adds a row to the audit trail), then
+ * a "me too" of a third organisation and a tick that publishes them. Ticks run with the same seed
+ * of the random source on both sides.
  *
  * Compared for a third organisation (C, D) and the coordinator: the board, the board list, the
  * post list and every page of it, every post, the CSV export, the event stream replayed from 0,
